@@ -1,0 +1,78 @@
+# Finds every dependency with find_package and wraps the awkward ones in clean imported targets.
+find_package(Threads REQUIRED)
+
+# LibTorch: Debian's 1.13 (CPU) is found with no hints; a CUDA LibTorch 2.x through CMAKE_PREFIX_PATH.
+find_package(Torch REQUIRED)
+message(STATUS "fv: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
+add_library(fv::torch INTERFACE IMPORTED)
+target_link_libraries(fv::torch INTERFACE ${TORCH_LIBRARIES})
+if(TORCH_CXX_FLAGS)
+  separate_arguments(fv_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+  target_compile_options(fv::torch INTERFACE ${fv_torch_flags})
+endif()
+
+# HDF5 with its C++ API. Debian ships no CMake config; FindHDF5 goes through h5c++. Its extra
+# definitions are left out on purpose: they would make torch targets differ from the shared PCH.
+find_package(HDF5 REQUIRED COMPONENTS C CXX)
+add_library(fv::hdf5 INTERFACE IMPORTED)
+target_include_directories(fv::hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
+target_link_libraries(fv::hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARIES})
+
+find_package(Boost 1.71 REQUIRED COMPONENTS program_options)
+
+# Header-only fmt everywhere: the CUDA LibTorch 2.x wheels bundle fmt headers of another version,
+# which break linking against the compiled libfmt (see shared/MACHINE-NOTES.md).
+find_package(fmt REQUIRED)
+
+find_package(nlohmann_json 3 QUIET)
+if(NOT nlohmann_json_FOUND)
+  message(STATUS "fv: nlohmann_json not found; JSON outputs use the bundled writer")
+endif()
+
+if(FV_WITH_VISION)
+  find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs calib3d objdetect)
+  find_package(dlib REQUIRED)
+endif()
+
+set(FV_TCMALLOC "")
+if(FV_USE_TCMALLOC)
+  find_library(FV_TCMALLOC_LIB NAMES tcmalloc_minimal libtcmalloc_minimal.so.4)
+  if(FV_TCMALLOC_LIB)
+    set(FV_TCMALLOC ${FV_TCMALLOC_LIB})
+    message(STATUS "fv: linking executables with ${FV_TCMALLOC_LIB}")
+  endif()
+endif()
+
+if(FV_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()
+if(FV_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()
+
+# fv_torch_target(TARGET): links LibTorch and reuses the one precompiled <torch/torch.h>.
+if(FV_TORCH_PCH)
+  file(WRITE ${CMAKE_BINARY_DIR}/fv_torch_pch.cpp "// Anchor for the shared torch precompiled header.\n")
+  add_library(fv_torch_pch OBJECT ${CMAKE_BINARY_DIR}/fv_torch_pch.cpp)
+  target_link_libraries(fv_torch_pch PRIVATE fv::torch)
+  set_target_properties(fv_torch_pch PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+  target_precompile_headers(fv_torch_pch PRIVATE <torch/torch.h>)
+endif()
+function(fv_torch_target target)
+  target_link_libraries(${target} PUBLIC fv::torch)
+  if(FV_TORCH_PCH)
+    target_precompile_headers(${target} REUSE_FROM fv_torch_pch)
+  endif()
+endfunction()
+
+# fv_executable(NAME SOURCES... LIBS ...): an executable linked with tcmalloc when available.
+function(fv_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+  if(FV_TCMALLOC)
+    target_link_libraries(${name} PRIVATE ${FV_TCMALLOC})
+  endif()
+  install(TARGETS ${name} RUNTIME DESTINATION bin)
+endfunction()

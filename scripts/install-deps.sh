@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs; safe to re-run (does nothing when all are present).
+#
+# Besides the libraries, it gives LibTorch a fast BLAS (OpenBLAS through Debian's alternatives; Debian's
+# LibTorch otherwise runs on the reference BLAS) and tcmalloc, which the executables link so that large
+# tensors are not handed back to the kernel on every free (see ../shared/MACHINE-NOTES.md: 2-7x on CPU).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev
+  libdlib-dev libdlib-data
+  libopencv-dev opencv-data
+  libhdf5-dev
+  libboost-program-options-dev
+  libfmt-dev
+  nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libopenblas0-pthread libopenblas-pthread-dev
+  libgoogle-perftools-dev
+  libturbojpeg0-dev
+  gnuplot-nox
+  # Real photographs used by tests and the demo (no face data ships with the project).
+  python3-skimage opencv-doc
+  # Reference implementations the tests compare against (ROC/AUC).
+  python3-sklearn
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi
+
+# OpenBLAS must be the provider of libblas.so.3/liblapack.so.3 that LibTorch and dlib load.
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for lib in libblas.so.3 liblapack.so.3; do
+  target=$(update-alternatives --list "$lib-$arch" 2>/dev/null | grep openblas-pthread || true)
+  if [[ -n "$target" ]]; then
+    current=$(readlink -f "/usr/lib/$arch/$lib" || true)
+    if [[ "$current" != "$(readlink -f "$target")" ]]; then
+      ${SUDO:-} update-alternatives --set "$lib-$arch" "$target" >/dev/null
+    fi
+  fi
+done
+echo "install-deps: BLAS is $(readlink -f /usr/lib/$arch/libblas.so.3)"

@@ -1,0 +1,13 @@
+// Maps exception types to the shared exit codes.
+#include "core/error.h"
+
+namespace fv {
+
+int exit_code_for(const std::exception& e) noexcept {
+  if (dynamic_cast<const ConfigError*>(&e)) return kExitConfig;
+  if (dynamic_cast<const IoError*>(&e)) return kExitIo;
+  if (dynamic_cast<const FormatError*>(&e) || dynamic_cast<const DataError*>(&e)) return kExitData;
+  return kExitInternal;
+}
+
+}  // namespace fv

@@ -1,0 +1,268 @@
+// OptionSet: Boost.Program_options under typed bindings, INI + command line with one key space.
+#include "core/options.h"
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/sha256.h"
+
+namespace po = boost::program_options;
+
+namespace fv {
+
+std::string join_names(const std::vector<std::string>& names, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out += separator;
+    out += names[i];
+  }
+  return out;
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+[[noreturn]] void bad_value(std::string_view key, std::string_view text, std::string_view expected) {
+  throw ConfigError(fmt::format("config key '{}': expected {}, got '{}'", key, expected, text));
+}
+
+template <class T>
+T parse_integer(std::string_view key, std::string_view text, std::string_view expected) {
+  std::string_view t = trim(text);
+  T value{};
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (t.empty() || ec != std::errc() || end != t.data() + t.size()) bad_value(key, text, expected);
+  return value;
+}
+
+template <class T>
+T parse_floating(std::string_view key, std::string_view text) {
+  std::string_view t = trim(text);
+  T value{};
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (t.empty() || ec != std::errc() || end != t.data() + t.size()) bad_value(key, text, "a number");
+  return value;
+}
+
+// Finds where `key` (section.name) is set in an INI file, for error messages. Returns 0 if not found.
+int find_ini_line(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  std::string line, section;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::string_view t = trim(line);
+    if (t.empty() || t.front() == '#' || t.front() == ';') continue;
+    if (t.front() == '[' && t.back() == ']') {
+      section = std::string(trim(t.substr(1, t.size() - 2)));
+      continue;
+    }
+    auto eq = t.find('=');
+    std::string name(trim(t.substr(0, eq)));
+    std::string full = section.empty() ? name : section + "." + name;
+    if (full == key) return number;
+  }
+  return 0;
+}
+
+}  // namespace
+
+template <>
+bool parse_value<bool>(std::string_view key, std::string_view text) {
+  std::string_view t = trim(text);
+  if (t == "true" || t == "1" || t == "yes" || t == "on") return true;
+  if (t == "false" || t == "0" || t == "no" || t == "off") return false;
+  bad_value(key, text, "true or false");
+}
+template <>
+int parse_value<int>(std::string_view key, std::string_view text) {
+  return parse_integer<int>(key, text, "an integer");
+}
+template <>
+std::int64_t parse_value<std::int64_t>(std::string_view key, std::string_view text) {
+  return parse_integer<std::int64_t>(key, text, "an integer");
+}
+template <>
+std::uint64_t parse_value<std::uint64_t>(std::string_view key, std::string_view text) {
+  return parse_integer<std::uint64_t>(key, text, "a non-negative integer");
+}
+template <>
+float parse_value<float>(std::string_view key, std::string_view text) {
+  return parse_floating<float>(key, text);
+}
+template <>
+double parse_value<double>(std::string_view key, std::string_view text) {
+  return parse_floating<double>(key, text);
+}
+template <>
+std::string parse_value<std::string>(std::string_view, std::string_view text) {
+  return std::string(text);
+}
+
+std::string format_value(bool v) { return v ? "true" : "false"; }
+std::string format_value(int v) { return std::to_string(v); }
+std::string format_value(std::int64_t v) { return std::to_string(v); }
+std::string format_value(std::uint64_t v) { return std::to_string(v); }
+std::string format_value(float v) { return fmt::format("{}", v); }
+std::string format_value(double v) { return fmt::format("{}", v); }
+std::string format_value(const std::string& v) { return v; }
+
+OptionSet::OptionSet(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {}
+
+void OptionSet::add_binding(Binding binding) {
+  for (const auto& b : bindings_) {
+    if (b.key == binding.key) throw std::logic_error("option key bound twice: " + binding.key);
+  }
+  bindings_.push_back(std::move(binding));
+}
+
+OptionSet& OptionSet::positional(const std::string& key, int max_count) {
+  bool known = false;
+  for (const auto& b : bindings_) known = known || b.key == key;
+  if (!known) throw std::logic_error("positional key not bound: " + key);
+  positional_.emplace_back(key, max_count);
+  return *this;
+}
+
+bool OptionSet::given(const std::string& key) const {
+  for (const auto& g : given_) {
+    if (g == key) return true;
+  }
+  return false;
+}
+
+bool OptionSet::parse(int argc, const char* const argv[]) {
+  po::options_description meta;
+  meta.add_options()("help,h", "show this help and exit")(
+      "config", po::value<std::string>(), "INI file with `key = value` lines under [section] headers")(
+      "print-config", "print the resolved configuration as INI and exit");
+  po::options_description keys;
+  for (const auto& b : bindings_) {
+    if (b.multi) {
+      keys.add_options()(b.key.c_str(), po::value<std::vector<std::string>>()->multitoken(), b.help.c_str());
+    } else if (b.kind == "bool") {
+      keys.add_options()(b.key.c_str(), po::value<std::string>()->implicit_value("true"), b.help.c_str());
+    } else {
+      keys.add_options()(b.key.c_str(), po::value<std::string>(), b.help.c_str());
+    }
+  }
+  po::options_description all;
+  all.add(meta).add(keys);
+  po::positional_options_description pos;
+  for (const auto& [key, count] : positional_) pos.add(key.c_str(), count);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+  } catch (const po::error& e) {
+    throw ConfigError(fmt::format("{}: {} (run {} --help for the list of keys)", program_, e.what(), program_));
+  }
+  if (vm.count("help")) {
+    std::cout << help();
+    return false;
+  }
+  if (vm.count("config")) {
+    const std::string path = vm["config"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw ConfigError(fmt::format("cannot open config file '{}'", path));
+    try {
+      // Values already stored from the command line are kept: the command line wins.
+      po::store(po::parse_config_file(in, keys, /*allow_unregistered=*/false), vm);
+    } catch (const po::unknown_option& e) {
+      const int line = find_ini_line(path, e.get_option_name());
+      throw ConfigError(fmt::format("{}:{}: unknown config key '{}' (run {} --help for the list of keys)", path,
+                                    line, e.get_option_name(), program_));
+    } catch (const po::error& e) {
+      throw ConfigError(fmt::format("{}: {}", path, e.what()));
+    }
+  }
+  for (auto& b : bindings_) {
+    if (!vm.count(b.key)) continue;
+    if (b.multi) {
+      b.set(vm[b.key].as<std::vector<std::string>>());
+    } else {
+      b.set({vm[b.key].as<std::string>()});
+    }
+    given_.push_back(b.key);
+  }
+  if (vm.count("print-config")) {
+    std::cout << resolved_ini();
+    return false;
+  }
+  return true;
+}
+
+std::string OptionSet::resolved_ini() const {
+  // Keys without a section must come first: INI assigns a key to the last [section] above it.
+  std::map<std::string, std::vector<const Binding*>> sections;
+  std::vector<std::string> order;
+  for (const auto& b : bindings_) {
+    const auto dot = b.key.find('.');
+    const std::string section = dot == std::string::npos ? "" : b.key.substr(0, dot);
+    if (!sections.count(section)) order.push_back(section);
+    sections[section].push_back(&b);
+  }
+  std::string out;
+  auto emit = [&](const std::string& section) {
+    if (!section.empty()) out += fmt::format("\n[{}]\n", section);
+    for (const Binding* b : sections[section]) {
+      const std::string name = section.empty() ? b->key : b->key.substr(section.size() + 1);
+      if (b->multi) {
+        // A list is written as one line per element, which the INI parser reads back as a list.
+        std::istringstream words(b->get());
+        for (std::string w; words >> w;) out += fmt::format("{} = {}\n", name, w);
+      } else {
+        out += fmt::format("{} = {}\n", name, b->get());
+      }
+    }
+  };
+  if (sections.count("")) emit("");
+  for (const auto& section : order) {
+    if (!section.empty()) emit(section);
+  }
+  return out;
+}
+
+std::string OptionSet::hash() const { return sha256_hex(resolved_ini()).substr(0, 16); }
+
+void OptionSet::write_resolved(const std::filesystem::path& path) const {
+  write_file_atomic(path, fmt::format("# {} resolved configuration (hash {})\n", program_, hash()) + resolved_ini());
+}
+
+std::string OptionSet::help() const {
+  std::string out = fmt::format("{}: {}\n\nUsage: {} [--config FILE.ini] [--section.key VALUE ...]", program_,
+                                summary_, program_);
+  for (const auto& [key, count] : positional_) out += fmt::format(" [{}{}]", key, count == 1 ? "" : " ...");
+  out +=
+      "\n\nEvery key below works as `--section.key VALUE` on the command line and as `key = VALUE` under\n"
+      "`[section]` in the INI file given with --config; the command line wins over the file, the file over the\n"
+      "default. Booleans: `--key` alone means true, `--key=false` false.\n\n"
+      "  -h, --help            show this help and exit\n"
+      "  --config FILE         read keys from an INI file\n"
+      "  --print-config        print the resolved configuration as INI and exit\n";
+  std::string section = "\x01";
+  for (const auto& b : bindings_) {
+    const auto dot = b.key.find('.');
+    const std::string s = dot == std::string::npos ? "" : b.key.substr(0, dot);
+    if (s != section) {
+      section = s;
+      out += s.empty() ? "\n" : fmt::format("\n[{}]\n", s);
+    }
+    out += fmt::format("  --{} <{}>  (default: {})\n      {}\n", b.key, b.kind,
+                       b.default_text.empty() ? "\"\"" : b.default_text, b.help);
+  }
+  return out;
+}
+
+}  // namespace fv
