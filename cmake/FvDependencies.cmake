@@ -20,6 +20,10 @@ target_link_libraries(fv::hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARIES}
 
 find_package(Boost 1.71 REQUIRED COMPONENTS program_options)
 
+# Image decoding without OpenCV (training and embedding on GPU machines): libjpeg(-turbo) and libpng.
+find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
+
 # Header-only fmt everywhere: the CUDA LibTorch 2.x wheels bundle fmt headers of another version,
 # which break linking against the compiled libfmt (see shared/MACHINE-NOTES.md).
 find_package(fmt REQUIRED)

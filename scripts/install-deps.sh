@@ -18,7 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas0-pthread libopenblas-pthread-dev
   libgoogle-perftools-dev
-  libturbojpeg0-dev
+  libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev
   gnuplot-nox
   # Real photographs used by tests and the demo (no face data ships with the project).
   python3-skimage opencv-doc
