@@ -23,6 +23,7 @@ find_package(Boost 1.71 REQUIRED COMPONENTS program_options)
 # Image decoding without OpenCV (training and embedding on GPU machines): libjpeg(-turbo) and libpng.
 find_package(JPEG REQUIRED)
 find_package(PNG REQUIRED)
+find_package(ZLIB REQUIRED)
 
 # Header-only fmt everywhere: the CUDA LibTorch 2.x wheels bundle fmt headers of another version,
 # which break linking against the compiled libfmt (see shared/MACHINE-NOTES.md).
