@@ -77,4 +77,6 @@ bool stop_requested() { return g_stop.load(std::memory_order_relaxed); }
 
 void request_stop() { g_stop = true; }
 
+void clear_stop_request() { g_stop = false; }
+
 }  // namespace fv

@@ -21,6 +21,7 @@ void tune_allocator();
 // save their state. A second signal kills the process the usual way.
 void install_stop_handlers();
 bool stop_requested();
-void request_stop();  // for tests
+void request_stop();        // as if a signal had arrived (tests)
+void clear_stop_request();  // tests
 
 }  // namespace fv

@@ -1,0 +1,36 @@
+// fv-embed's typed configuration ([embed] section).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/options.h"
+#include "embed/embedder.h"
+
+namespace fv {
+
+enum class InputKind { kAuto, kFolder, kList };
+
+struct EmbedConfig {
+  int threads = 0;                  // top-level key: decoding + LibTorch threads (0 = all cores)
+  std::string input;                // image folder (identity sub-folders) or list file (`path [label]`)
+  InputKind input_kind = InputKind::kAuto;
+  std::string output = "embeddings.h5";
+  std::string model = "pixels";     // "pixels" (raw-pixel baseline) or a model file written by fv-train
+  int pixel_width = 64;             // raw-pixel baseline input size and colour
+  int pixel_height = 64;
+  bool pixel_grey = true;
+  int batch_size = 64;
+  FlipMode flip = FlipMode::kNone;
+  bool normalize = true;
+  double max_failure_rate = 0.01;   // fail the run when more than this fraction of inputs is unreadable
+  std::int64_t chunk_rows = 1024;
+  int compression = 0;              // gzip level for /embeddings, 0 = none
+
+  void bind(OptionSet& options);
+  void validate() const;            // throws ConfigError naming the key
+};
+
+const EnumNames<InputKind>& input_kind_names();
+
+}  // namespace fv

@@ -1,0 +1,37 @@
+// The embedding run: inputs -> batches -> embedder (+ flip TTA, L2) -> resumable HDF5 file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "dataset/sample_source.h"
+#include "embed/embed_config.h"
+#include "embed/embedder.h"
+
+namespace fv {
+
+struct EmbedSummary {
+  std::int64_t inputs = 0;
+  std::int64_t embedded = 0;  // rows in the output, including rows from an interrupted earlier run
+  std::int64_t failed = 0;    // unreadable inputs, listed in <output>.failures.csv
+  std::int64_t resumed_rows = 0;
+  double seconds = 0;
+  bool interrupted = false;   // stopped by SIGINT/SIGTERM: the partial file is kept for a resume
+};
+
+// Opens embed.input as a folder or list file (errors name the path).
+std::unique_ptr<SampleSource> open_embed_input(const EmbedConfig& config);
+
+// The embedder that embed.model names.
+std::unique_ptr<Embedder> make_embedder(const EmbedConfig& config);
+
+// Runs the whole job. Resumes from <output>.partial when it exists: rows already committed are kept,
+// embedding continues after the last committed input. Unreadable inputs are skipped and recorded in
+// <output>.failures.csv (`index,id,reason`); the run throws DataError when their share exceeds
+// embed.max_failure_rate. Writes the resolved config to <output>.ini (by the caller).
+EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Embedder& embedder,
+                       const std::string& config_hash);
+
+}  // namespace fv

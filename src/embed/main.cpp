@@ -1,0 +1,35 @@
+// fv-embed: model + images -> embeddings in HDF5.
+#include <fmt/format.h>
+
+#include "core/cli.h"
+#include "core/error.h"
+#include "core/logging.h"
+#include "core/options.h"
+#include "embed/embed_config.h"
+#include "embed/embed_run.h"
+
+int main(int argc, char** argv) {
+  return fv::run_main("fv-embed", [&] {
+    fv::EmbedConfig config;
+    fv::OptionSet options("fv-embed", "embed images (folder or list file) with a model into an HDF5 file");
+    config.bind(options);
+    if (!options.parse(argc, argv)) return 0;
+    config.validate();
+    options.write_resolved(config.output + ".ini");
+
+    const auto source = fv::open_embed_input(config);
+    const auto embedder = fv::make_embedder(config);
+    fv::log::info("fv-embed: {} inputs from {}, model {} ({}-D), flip {}, config {}", source->size(), config.input,
+                  embedder->description(), embedder->dim(), fv::enum_name(fv::flip_mode_names(), config.flip),
+                  options.hash());
+    const fv::EmbedSummary s = fv::run_embed(config, *source, *embedder, options.hash());
+    if (s.interrupted) {
+      fv::log::warn("interrupted after {} rows; run the same command again to resume", s.embedded);
+      return static_cast<int>(fv::kExitInterrupted);
+    }
+    fv::log::info("wrote {} embeddings to {} ({} unreadable, {} resumed) in {:.1f} s ({:.1f} img/s)", s.embedded,
+                  config.output, s.failed, s.resumed_rows, s.seconds,
+                  static_cast<double>(s.embedded - s.resumed_rows) / std::max(s.seconds, 1e-9));
+    return 0;
+  });
+}
