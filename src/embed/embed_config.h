@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/options.h"
@@ -11,18 +12,26 @@ namespace fv {
 
 enum class InputKind { kAuto, kFolder, kList };
 
+// Which model embeds and how (shared by fv-embed and fv-verify, which embeds images on the fly).
+struct EmbedderConfig {
+  std::string model = "pixels";     // "pixels" (raw-pixel baseline) or a model file written by fv-train
+  int pixel_width = 64;             // raw-pixel baseline input size and colour
+  int pixel_height = 64;
+  bool pixel_grey = true;
+  FlipMode flip = FlipMode::kNone;
+  bool normalize = true;
+
+  void bind(OptionSet& options);
+  void validate() const;
+};
+
 struct EmbedConfig {
   int threads = 0;                  // top-level key: decoding + LibTorch threads (0 = all cores)
   std::string input;                // image folder (identity sub-folders) or list file (`path [label]`)
   InputKind input_kind = InputKind::kAuto;
   std::string output = "embeddings.h5";
-  std::string model = "pixels";     // "pixels" (raw-pixel baseline) or a model file written by fv-train
-  int pixel_width = 64;             // raw-pixel baseline input size and colour
-  int pixel_height = 64;
-  bool pixel_grey = true;
+  EmbedderConfig embedder;
   int batch_size = 64;
-  FlipMode flip = FlipMode::kNone;
-  bool normalize = true;
   double max_failure_rate = 0.01;   // fail the run when more than this fraction of inputs is unreadable
   std::int64_t chunk_rows = 1024;
   int compression = 0;              // gzip level for /embeddings, 0 = none
@@ -32,5 +41,8 @@ struct EmbedConfig {
 };
 
 const EnumNames<InputKind>& input_kind_names();
+
+// The embedder that `config.model` names.
+std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& config);
 
 }  // namespace fv

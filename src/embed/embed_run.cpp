@@ -75,16 +75,6 @@ std::unique_ptr<SampleSource> open_embed_input(const EmbedConfig& config) {
   return kind == InputKind::kFolder ? open_image_folder(config.input) : open_list_file(config.input);
 }
 
-std::unique_ptr<Embedder> make_embedder(const EmbedConfig& config) {
-  if (config.model == "pixels") {
-    return make_pixel_embedder(config.pixel_width, config.pixel_height, config.pixel_grey ? 1 : 3);
-  }
-  throw ConfigError(fmt::format(
-      "embed.model '{}': only the built-in `pixels` baseline is available in this build; model files written by "
-      "fv-train are not supported yet",
-      config.model));
-}
-
 EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Embedder& embedder,
                        const std::string& config_hash) {
   const auto start = std::chrono::steady_clock::now();
@@ -92,11 +82,11 @@ EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Em
   summary.inputs = static_cast<std::int64_t>(source.size());
 
   EmbeddingAttributes attributes;
-  attributes.embedding_dim = output_dim(embedder.dim(), config.flip);
+  attributes.embedding_dim = output_dim(embedder.dim(), config.embedder.flip);
   attributes.model_hash = embedder.model_hash();
   attributes.config_hash = config_hash;
-  attributes.flip_mode = enum_name(flip_mode_names(), config.flip);
-  attributes.normalized = config.normalize;
+  attributes.flip_mode = enum_name(flip_mode_names(), config.embedder.flip);
+  attributes.normalized = config.embedder.normalize;
   EmbeddingWriter::Options writer_options;
   writer_options.chunk_rows = config.chunk_rows;
   writer_options.gzip_level = config.compression;
@@ -164,7 +154,7 @@ EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Em
     }
     const auto n = static_cast<std::int64_t>(batch->size());
     if (n > 0) {
-      const auto embeddings = embed_with_tta(embedder, batch->data, n, config.flip, config.normalize);
+      const auto embeddings = embed_with_tta(embedder, batch->data, n, config.embedder.flip, config.embedder.normalize);
       std::vector<std::string> ids;
       ids.reserve(batch->indices.size());
       for (std::size_t i : batch->indices) ids.push_back(source.id(i));

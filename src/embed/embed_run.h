@@ -24,9 +24,6 @@ struct EmbedSummary {
 // Opens embed.input as a folder or list file (errors name the path).
 std::unique_ptr<SampleSource> open_embed_input(const EmbedConfig& config);
 
-// The embedder that embed.model names.
-std::unique_ptr<Embedder> make_embedder(const EmbedConfig& config);
-
 // Runs the whole job. Resumes from <output>.partial when it exists: rows already committed are kept,
 // embedding continues after the last committed input. Unreadable inputs are skipped and recorded in
 // <output>.failures.csv (`index,id,reason`); the run throws DataError when their share exceeds

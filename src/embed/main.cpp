@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
     options.write_resolved(config.output + ".ini");
 
     const auto source = fv::open_embed_input(config);
-    const auto embedder = fv::make_embedder(config);
+    const auto embedder = fv::make_embedder(config.embedder);
     fv::log::info("fv-embed: {} inputs from {}, model {} ({}-D), flip {}, config {}", source->size(), config.input,
-                  embedder->description(), embedder->dim(), fv::enum_name(fv::flip_mode_names(), config.flip),
+                  embedder->description(), embedder->dim(), fv::enum_name(fv::flip_mode_names(), config.embedder.flip),
                   options.hash());
     const fv::EmbedSummary s = fv::run_embed(config, *source, *embedder, options.hash());
     if (s.interrupted) {

@@ -80,8 +80,8 @@ class EmbedRun : public ::testing::Test {
     }
     testing::write_text(dir_ / "images/id1/broken.png", "this is not a png");
     config_.input = (dir_ / "images").string();
-    config_.pixel_width = 8;
-    config_.pixel_height = 8;
+    config_.embedder.pixel_width = 8;
+    config_.embedder.pixel_height = 8;
     config_.batch_size = 3;
     config_.threads = 2;
     config_.max_failure_rate = 0.2;
@@ -94,7 +94,7 @@ class EmbedRun : public ::testing::Test {
 TEST_F(EmbedRun, WritesEveryReadableImageAndRecordsTheUnreadable) {
   config_.output = (dir_ / "e.h5").string();
   auto source = open_embed_input(config_);
-  auto embedder = make_embedder(config_);
+  auto embedder = make_embedder(config_.embedder);
   const EmbedSummary s = run_embed(config_, *source, *embedder, "cafe");
   EXPECT_EQ(s.inputs, 13);
   EXPECT_EQ(s.embedded, 12);
@@ -118,13 +118,13 @@ TEST_F(EmbedRun, TooManyFailuresFailTheRun) {
   config_.output = (dir_ / "f.h5").string();
   config_.max_failure_rate = 0.0;
   auto source = open_embed_input(config_);
-  auto embedder = make_embedder(config_);
+  auto embedder = make_embedder(config_.embedder);
   EXPECT_THROW(run_embed(config_, *source, *embedder, "x"), DataError);
 }
 
 TEST_F(EmbedRun, InterruptedThenResumedEqualsUninterrupted) {
   auto source = open_embed_input(config_);
-  auto embedder = make_embedder(config_);
+  auto embedder = make_embedder(config_.embedder);
   config_.output = (dir_ / "full.h5").string();
   run_embed(config_, *source, *embedder, "h");
 
