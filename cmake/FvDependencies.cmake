@@ -29,10 +29,7 @@ find_package(ZLIB REQUIRED)
 # which break linking against the compiled libfmt (see shared/MACHINE-NOTES.md).
 find_package(fmt REQUIRED)
 
-find_package(nlohmann_json 3 QUIET)
-if(NOT nlohmann_json_FOUND)
-  message(STATUS "fv: nlohmann_json not found; JSON outputs use the bundled writer")
-endif()
+find_package(nlohmann_json 3 REQUIRED)
 
 if(FV_WITH_VISION)
   find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs calib3d objdetect)

@@ -1,0 +1,32 @@
+// fv-verify's typed configuration ([verify] section, plus [embed] for images embedded on the fly).
+#pragma once
+
+#include <string>
+
+#include "core/options.h"
+#include "embed/embed_config.h"
+
+namespace fv {
+
+struct VerifyConfig {
+  int threads = 0;
+  // 1:1. With `embeddings`, a and b are ids of that file; without, they are image paths embedded on the fly.
+  std::string a;
+  std::string b;
+  std::string embeddings;
+  double threshold = 0.5;        // cosine similarity at or above which a pair is "same"
+  std::string report;            // fv-eval report (JSON) to read the threshold from, at `far`
+  double far = 1e-3;
+  // 1:N. Probe: `a` (an id of `embeddings`, or an image), or every row of `probes`.
+  std::string gallery;
+  std::string probes;
+  int top_k = 5;
+  bool json = false;             // machine-readable output on stdout
+  EmbedderConfig embedder;
+
+  void bind(OptionSet& options);
+  void validate() const;
+  bool search_mode() const { return !gallery.empty(); }
+};
+
+}  // namespace fv

@@ -1,0 +1,38 @@
+// fv-verify's jobs: 1:1 decisions and 1:N rankings, and how they are printed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "verify/gallery_search.h"
+#include "verify/verify_config.h"
+
+namespace fv {
+
+struct PairDecision {
+  std::string a, b;
+  double score = 0;      // cosine similarity
+  double threshold = 0;
+  std::string threshold_source;  // "verify.threshold" or "<report> at FAR=..."
+  bool same = false;
+};
+
+struct Ranking {
+  std::string probe;
+  std::vector<std::string> ids;
+  std::vector<float> scores;
+};
+
+// The embedding of `what`: a row of `embeddings_file` when given, else an image embedded with `config.embedder`.
+// Throws DataError naming the id when it is not in the file.
+std::vector<float> embedding_of(const VerifyConfig& config, const std::string& what);
+
+PairDecision verify_pair(const VerifyConfig& config);
+std::vector<Ranking> search(const VerifyConfig& config);
+
+std::string format_text(const PairDecision& d);
+std::string format_json(const PairDecision& d);
+std::string format_text(const std::vector<Ranking>& r);
+std::string format_json(const std::vector<Ranking>& r);
+
+}  // namespace fv
