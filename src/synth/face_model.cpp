@@ -156,7 +156,9 @@ Identity make_identity(const SynthConfig& cfg, int index) {
   const Bgr hair_palette[6] = {{25, 25, 30}, {30, 45, 70}, {45, 75, 115}, {110, 170, 210}, {160, 160, 165},
                                {40, 70, 150}};
   id.hair = jitter(r, hair_palette[r.below(6)], 15);
-  id.brow = mix(id.hair, {20, 20, 25}, 0.35);
+  // Brows darker than the skin whatever the hair colour (blonde brows on tan skin vanish otherwise).
+  id.brow = mix(id.hair, {20, 20, 25}, 0.4);
+  for (int c = 0; c < 3; ++c) id.brow[c] = std::min(id.brow[c], id.skin[c] * 0.5);
   const Bgr iris_palette[5] = {{30, 60, 100}, {25, 35, 50}, {160, 120, 70}, {90, 130, 80}, {130, 130, 120}};
   id.iris = jitter(r, iris_palette[r.below(5)], 12);
   id.lips = jitter(r, {id.skin[0] * 0.62, id.skin[1] * 0.58, std::min(255.0, id.skin[2] * 0.9 + 10)}, 10);
@@ -167,7 +169,7 @@ Identity make_identity(const SynthConfig& cfg, int index) {
                                  : HairStyle::kLong;
   id.hairline = id.jaw_top_y - 0.33 + 0.08 * cn(r) * 0.5;
   id.hair_volume = r.uniform(0.04, 0.16);
-  id.brow_thickness = clamp(0.035 + 0.01 * cn(r), 0.018, 0.06);
+  id.brow_thickness = clamp(0.045 + 0.01 * cn(r), 0.025, 0.07);
   id.glasses = r.chance(cfg.glasses_prob);
   id.glasses_round = r.chance(0.5);
   id.glasses_size = r.uniform(0.9, 1.2);
@@ -181,9 +183,12 @@ Variation make_variation(const SynthConfig& cfg, const Identity& identity, int i
   Rng r(derive_seed(cfg.seed, static_cast<std::uint64_t>(identity.index), static_cast<std::uint64_t>(image) + 1));
   const double deg = kPi / 180.0;
   Variation v;
-  v.yaw = r.sym(cfg.yaw_deg) * deg;
-  v.pitch = r.sym(cfg.pitch_deg) * deg;
-  v.roll = r.sym(cfg.roll_deg) * deg;
+  // Pose: triangular in +-range (the sum of two uniforms), so near-frontal heads are the most common, as
+  // in photo collections like LFW, while the full range still occurs.
+  auto triangular = [&](double range) { return (r.uniform() + r.uniform() - 1.0) * range; };
+  v.yaw = triangular(cfg.yaw_deg) * deg;
+  v.pitch = triangular(cfg.pitch_deg) * deg;
+  v.roll = triangular(cfg.roll_deg) * deg;
   v.mouth_open = r.chance(0.35) ? r.uniform() * cfg.expression : 0.0;
   v.smile = r.chance(0.5) ? r.uniform() * cfg.expression : 0.0;
   v.brow_raise = r.chance(0.3) ? r.uniform() * cfg.expression : 0.0;

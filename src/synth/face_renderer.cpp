@@ -1,6 +1,6 @@
 // Rendering of a synthetic face with OpenCV drawing at render_scale x the output size, then INTER_AREA.
 //
-// Draw order: background gradient and clutter, shoulders and neck, hair behind the head, ears, skin,
+// Draw order: background gradient and clutter, hair behind the head, shoulders and neck, ears, skin,
 // beard, nose, eyes, brows, mouth, hair in front, glasses; then Lambertian shading of the head region
 // from the ellipsoid's normals, downsampling, illuminant gain, blur and noise.
 #include "synth/face_renderer.h"
@@ -214,12 +214,6 @@ RenderedFace render_face(const SynthConfig& cfg, const Identity& id, const Varia
 
   draw_background(p, v);
 
-  // Shoulders and neck.
-  const cv::Point sh = p.hp3({0, 1.6, -0.25});
-  cv::ellipse(p.img(), cv::Point(sh.x, sh.y), cv::Size(p.len(1.25), p.len(0.5)), v.roll * 180 / kPi, 0, 360,
-              sc(v.shirt), cv::FILLED, cv::LINE_8, kShift);
-  p.fill(proj_all({{-0.27, 0.4, -0.1}, {0.27, 0.4, -0.1}, {0.3, 1.45, -0.1}, {-0.3, 1.45, -0.1}}), sc(skin, 0.72));
-
   // Hair geometry: an outer arc around the top of the head and an inner fringe line.
   const double xl = s3[0].x, xr = s3[16].x, jy = id.jaw_top_y;
   const double hc = (xl + xr) / 2, ha = (xr - xl) / 2, hb = jy + id.head_axes.y * 0.98;
@@ -234,6 +228,12 @@ RenderedFace render_face(const SynthConfig& cfg, const Identity& id, const Varia
     p.fill(poly, sc(id.hair));
     to_mask(poly);
   }
+
+  // Shoulders and neck.
+  const cv::Point sh = p.hp3({0, 1.6, -0.25});
+  cv::ellipse(p.img(), cv::Point(sh.x, sh.y), cv::Size(p.len(1.25), p.len(0.5)), v.roll * 180 / kPi, 0, 360,
+              sc(v.shirt), cv::FILLED, cv::LINE_8, kShift);
+  p.fill(proj_all({{-0.27, 0.4, -0.1}, {0.27, 0.4, -0.1}, {0.3, 1.45, -0.1}, {-0.3, 1.45, -0.1}}), sc(skin, 0.72));
 
   // Ears, then the skin: jaw 0-16 and a forehead arc from the right end back to the left.
   for (int e = 0; e < 2; ++e) {
@@ -287,7 +287,7 @@ RenderedFace render_face(const SynthConfig& cfg, const Identity& id, const Varia
     cv::ellipse2Poly(cv::Point(static_cast<int>(p.hp(sock).x), static_cast<int>(p.hp(sock).y)),
                      cv::Size(static_cast<int>(ew * 0.85 * p.s() * kOne), static_cast<int>(ew * 0.55 * p.s() * kOne)),
                      static_cast<int>(ang * 180 / kPi), 0, 360, 10, socket);
-    p.blend(socket, sc(skin, 0.55), 0.22);
+    p.blend(socket, sc(skin, 0.5), 0.35);
     const auto eye = range(f, f + 5);
     p.fill(eye, cv::Scalar(228, 232, 236));
     const cv::Rect box = p.bounds(eye);
@@ -310,7 +310,7 @@ RenderedFace render_face(const SynthConfig& cfg, const Identity& id, const Varia
       // The highlight must not cover the pupil centre (the 5-point ground truth is checked against it).
       iris.copyTo(roi, mask);
     }
-    p.line(pts({f, f + 1, f + 2, f + 3}), false, sc(id.brow, 0.6), p.thick(0.018));
+    p.line(pts({f, f + 1, f + 2, f + 3}), false, sc(id.brow, 0.5), p.thick(0.026));
     p.line(pts({f + 3, f + 4, f + 5, f}), false, sc(skin, 0.65), p.thick(0.008));
   }
 

@@ -27,7 +27,7 @@ struct SynthConfig {
   double shift_jitter = 0.06;     // synth.shift_jitter: translation, fraction of the size, uniform +-
 
   // Per-image variation strengths.
-  double yaw_deg = 25;            // synth.yaw_deg: head yaw uniform in +-yaw_deg
+  double yaw_deg = 25;            // synth.yaw_deg: head yaw, triangular distribution in +-yaw_deg
   double pitch_deg = 15;          // synth.pitch_deg
   double roll_deg = 15;           // synth.roll_deg
   double expression = 1.0;        // synth.expression: 0 = neutral only, 1 = full mouth open/smile/brow raise
