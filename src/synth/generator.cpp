@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "core/logging.h"
 #include "core/progress.h"
 #include "core/runtime.h"
@@ -39,6 +40,12 @@ std::string csv_row(const std::string& rel_path, int identity, const RenderedFac
 
 }  // namespace
 
+void ensure_directory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw IoError(fmt::format("cannot create the output folder '{}': {}", dir, ec.message()));
+}
+
 std::string ground_truth_header() {
   std::string h = "path,identity,label,box_x,box_y,box_w,box_h";
   for (int i = 0; i < 5; ++i) h += fmt::format(",l5_{0}_x,l5_{0}_y", i);
@@ -55,10 +62,12 @@ GenerateResult generate(const SynthConfig& cfg, const std::string& config_hash) 
   log::info("fv-synth: {} identities x {} images, {}x{}, seed {}, {} threads, config {}", n, k, cfg.width,
             cfg.height, cfg.seed, threads, config_hash);
 
+  if (std::filesystem::exists(root / "images") && !std::filesystem::is_empty(root / "images"))
+    log::warn("fv-synth: {} already holds images; files of this run replace theirs, others stay", (root / "images").string());
   std::vector<Identity> ids;
   ids.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) ids.push_back(make_identity(cfg, i));
-  for (int i = 0; i < n; ++i) std::filesystem::create_directories(root / "images" / identity_name(i));
+  for (int i = 0; i < n; ++i) ensure_directory((root / "images" / identity_name(i)).string());
 
   std::vector<std::string> rows(static_cast<std::size_t>(total));
   std::atomic<int> next{0};

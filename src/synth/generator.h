@@ -21,6 +21,9 @@ struct GenerateResult {
 // too large), IoError (unwritable output), or the first error raised by a worker thread.
 GenerateResult generate(const SynthConfig& cfg, const std::string& config_hash);
 
+// Creates `dir` and its parents; throws IoError naming it on failure.
+void ensure_directory(const std::string& dir);
+
 // The CSV header line (without newline): path,identity,label,box_x,box_y,box_w,box_h,l5_0_x..l5_4_y,p0_x..p67_y.
 std::string ground_truth_header();
 

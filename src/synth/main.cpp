@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     options.positional("synth.output", 1);
     if (!options.parse(argc, argv)) return 0;
     cfg.validate();
-    std::filesystem::create_directories(cfg.output);
+    fv::synth::ensure_directory(cfg.output);
     options.write_resolved(std::filesystem::path(cfg.output) / "fv-synth.ini");
     const auto result = fv::synth::generate(cfg, options.hash());
     return result.interrupted ? static_cast<int>(fv::kExitInterrupted) : 0;

@@ -2,6 +2,7 @@
 #include "synth/synth_config.h"
 
 #include "core/check.h"
+#include "synth/pairs.h"
 
 namespace fv::synth {
 
@@ -81,6 +82,7 @@ void SynthConfig::validate() const {
   FV_CHECK(identity_spread >= 0.0 && identity_spread <= 3.0, ConfigError,
            "config key 'synth.identity_spread' must be in [0, 3], got {}", identity_spread);
   FV_CHECK_GE(threads, 0, ConfigError, "config key 'threads' (0 = all cores)");
+  resolve_pairs_per_fold(pairs_per_fold, identities, images_per_identity);  // throws naming synth.pairs_per_fold
 }
 
 }  // namespace fv::synth

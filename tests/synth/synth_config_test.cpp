@@ -71,6 +71,7 @@ TEST(SynthConfig, EachBadValueNamesItsKey) {
       {"synth.width", [](SynthConfig& c) { c.width = 16; }},
       {"synth.height", [](SynthConfig& c) { c.height = 5000; }},
       {"synth.pairs_per_fold", [](SynthConfig& c) { c.pairs_per_fold = -1; }},
+      {"synth.pairs_per_fold", [](SynthConfig& c) { c.identities = 20, c.images_per_identity = 2, c.pairs_per_fold = 3; }},
       {"synth.jpeg_quality_min", [](SynthConfig& c) { c.jpeg_quality_min = 0; }},
       {"synth.jpeg_quality_max", [](SynthConfig& c) { c.jpeg_quality_max = c.jpeg_quality_min - 1; }},
       {"synth.render_scale", [](SynthConfig& c) { c.render_scale = 0; }},
