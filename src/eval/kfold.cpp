@@ -32,11 +32,13 @@ struct Split {
   }
 };
 
+// The test fold (complement = false) or the training folds (true): fold `fold` of `folds` is the
+// contiguous range [begin, end), or the pairs i with i % folds == fold when interleaved.
 Split make_split(const std::vector<double>& d, const std::vector<std::uint8_t>& same, std::size_t begin,
-                 std::size_t end, bool complement) {
+                 std::size_t end, bool complement, bool interleaved, std::size_t fold, std::size_t folds) {
   Split s;
   for (std::size_t i = 0; i < d.size(); ++i) {
-    const bool inside = i >= begin && i < end;
+    const bool inside = interleaved ? i % folds == fold : (i >= begin && i < end);
     if (inside == complement) continue;
     (same[i] != 0 ? s.same : s.diff).push_back(d[i]);
   }
@@ -137,8 +139,8 @@ KFoldResult kfold_verification(const std::vector<double>& distances, const std::
   for (std::size_t f = 0; f < k; ++f) {
     const std::size_t size = n / k + (f < n % k ? 1 : 0);
     const std::size_t end = begin + size;
-    const Split train = make_split(distances, same, begin, end, true);
-    const Split test = make_split(distances, same, begin, end, false);
+    const Split train = make_split(distances, same, begin, end, true, options.interleaved, f, k);
+    const Split test = make_split(distances, same, begin, end, false, options.interleaved, f, k);
     const std::vector<double> thresholds = options.mode == ThresholdMode::kGrid ? grid : exact_thresholds(train);
     FV_CHECK(!thresholds.empty(), ConfigError, "k-fold: empty threshold list");
     std::size_t best = 0;

@@ -26,6 +26,10 @@ enum class ThresholdMode {
 
 struct KFoldOptions {
   int folds = 10;
+  // false: contiguous folds in pair order (sklearn KFold, as LFW pairs.txt and .bin sets are laid out);
+  // true: pair i goes to fold i % folds, for files without folds whose same and different pairs come in
+  // blocks (LFW View 1, generic pair lists), so that every fold mixes both kinds.
+  bool interleaved = false;
   ThresholdMode mode = ThresholdMode::kGrid;
   double grid_start = 0.0;
   double grid_stop = 4.0;

@@ -119,6 +119,23 @@ TEST(KFold, FoldWithoutPositivesStillHasAccuracyButNoVal) {
   EXPECT_FALSE(std::isnan(r.val_mean));  // the mean skips the undefined fold
 }
 
+TEST(KFold, InterleavedFoldsMixBlocksOfSameAndDifferentPairs) {
+  // 10 same pairs then 10 different pairs (View 1 layout): contiguous 2-fold would train on one kind only.
+  std::vector<double> d;
+  std::vector<std::uint8_t> same;
+  for (int i = 0; i < 20; ++i) {
+    same.push_back(i < 10);
+    d.push_back(i < 10 ? 0.4 : 1.2);
+  }
+  KFoldOptions opt;
+  opt.folds = 2;
+  EXPECT_DOUBLE_EQ(kfold_verification(d, same, opt).accuracy_mean, 0.5);
+  opt.interleaved = true;
+  const KFoldResult r = kfold_verification(d, same, opt);
+  EXPECT_DOUBLE_EQ(r.accuracy_mean, 1.0);
+  EXPECT_NEAR(r.fold_threshold[0], 0.41, 1e-12);
+}
+
 TEST(KFold, RejectsTooFewPairs) {
   EXPECT_THROW(kfold_verification({0.1, 0.2}, {1, 0}, KFoldOptions{}), DataError);
 }
