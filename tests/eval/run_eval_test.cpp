@@ -1,0 +1,190 @@
+// End-to-end tests of one fv-eval run and of `compare` on synthetic embeddings (reports, CSV, plot).
+#include "eval/run_eval.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <random>
+
+#include "core/atomic_file.h"
+#include "core/embedding_store.h"
+#include "core/error.h"
+#include "support/temp_dir.h"
+
+namespace fv::eval {
+namespace {
+
+bool have_gnuplot() { return std::system("gnuplot --version > /dev/null 2>&1") == 0; }
+
+// LFW-style pairs.txt with `folds` x `per_kind` and an embeddings file holding every image it names:
+// same-person images share a direction plus noise.
+void make_lfw(const testing::TempDir& dir, int folds, int per_kind, double noise) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  std::string pairs = fmt::format("{}\t{}\n", folds, per_kind);
+  EmbeddingSet set;
+  const int dim = 16;
+  set.attributes.embedding_dim = dim;
+  set.attributes.model_hash = "model0123";
+  set.attributes.config_hash = "embedcfg";
+  auto add = [&](const std::string& id, const std::vector<float>& base) {
+    set.ids.push_back(id);
+    for (int j = 0; j < dim; ++j) set.embeddings.push_back(base[j] + static_cast<float>(noise) * normal(rng));
+  };
+  auto random_vec = [&] {
+    std::vector<float> v(dim);
+    for (auto& x : v) x = normal(rng);
+    return v;
+  };
+  int person = 0;
+  for (int f = 0; f < folds; ++f) {
+    for (int i = 0; i < per_kind; ++i, ++person) {
+      const std::string name = fmt::format("P{}", person);
+      const auto base = random_vec();
+      add(fmt::format("{}/{}_0001.jpg", name, name), base);
+      add(fmt::format("{}/{}_0002.jpg", name, name), base);
+      pairs += fmt::format("{}\t1\t2\n", name);
+    }
+    for (int i = 0; i < per_kind; ++i, person += 2) {
+      const std::string a = fmt::format("P{}", person);
+      const std::string b = fmt::format("P{}", person + 1);
+      add(fmt::format("{}/{}_0001.jpg", a, a), random_vec());
+      add(fmt::format("{}/{}_0003.jpg", b, b), random_vec());
+      pairs += fmt::format("{}\t1\t{}\t3\n", a, b);
+    }
+  }
+  write_file_atomic(dir / "pairs.txt", pairs);
+  write_embeddings(dir / "emb.h5", set);
+}
+
+EvalConfig lfw_config(const testing::TempDir& dir, const std::string& out) {
+  EvalConfig cfg;
+  cfg.embeddings = (dir / "emb.h5").string();
+  cfg.pairs = (dir / "pairs.txt").string();
+  cfg.output = (dir / out).string();
+  cfg.plot = have_gnuplot();
+  cfg.validate();
+  return cfg;
+}
+
+TEST(RunEval, LfwWritesEveryReportFile) {
+  testing::TempDir dir;
+  make_lfw(dir, 10, 20, 0.8);
+  const EvalConfig cfg = lfw_config(dir, "out");
+  const EvalReport r = run_eval(cfg, "evalhash", "[eval]\nprotocol = lfw\n");
+  EXPECT_EQ(r.result.pairs, 400);
+  EXPECT_EQ(r.result.positives, 200);
+  ASSERT_TRUE(r.result.kfold.has_value());
+  EXPECT_EQ(r.result.kfold->fold_accuracy.size(), 10u);
+  EXPECT_GT(r.result.kfold->accuracy_mean, 0.8);  // noise 0.8 of a unit-variance base: well separated
+  EXPECT_GT(r.result.auc, 0.9);
+  EXPECT_EQ(r.model_hash, "model0123");
+  EXPECT_EQ(r.embeddings_config_hash, "embedcfg");
+  const auto out = std::filesystem::path(cfg.output);
+  const ReportSummary back = read_report(out / "report.json");
+  EXPECT_EQ(back.name, "emb");
+  EXPECT_EQ(back.protocol, "lfw");
+  EXPECT_EQ(back.pairs, 400);
+  EXPECT_DOUBLE_EQ(back.accuracy_mean, r.result.kfold->accuracy_mean);
+  EXPECT_DOUBLE_EQ(back.auc, r.result.auc);
+  ASSERT_EQ(back.tar_strict.size(), 6u);
+  EXPECT_DOUBLE_EQ(back.tar_strict[3].first, 1e-3);
+  EXPECT_DOUBLE_EQ(back.tar_strict[3].second, r.result.tar_strict[3].tar);
+  const std::string json = read_file(out / "report.json");
+  EXPECT_NE(json.find("\"eval_config_hash\": \"evalhash\""), std::string::npos);
+  EXPECT_EQ(read_file(out / "eval.ini"), "[eval]\nprotocol = lfw\n");
+  const std::string csv = read_file(out / "roc.csv");
+  EXPECT_EQ(csv.rfind("threshold,far,tar\ninf,0,0\n", 0), 0u);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), r.result.roc.points.size() + 1);
+  EXPECT_NE(read_file(out / "summary.md").find("| target FAR | strict TAR"), std::string::npos);
+  if (cfg.plot) {
+    const std::string png = read_file(out / "roc.png");
+    ASSERT_GT(png.size(), 1000u);
+    EXPECT_EQ(png.substr(1, 3), "PNG");
+  }
+}
+
+TEST(RunEval, FoldCountMismatchIsDataError) {
+  testing::TempDir dir;
+  make_lfw(dir, 5, 4, 0.5);
+  EvalConfig cfg = lfw_config(dir, "out");
+  EXPECT_THROW(run_eval(cfg, "h", ""), DataError);
+  cfg.folds = 5;
+  EXPECT_EQ(run_eval(cfg, "h", "").result.kfold->fold_accuracy.size(), 5u);
+}
+
+TEST(RunEval, CompareTablesSeveralRunsAndPlotsThemTogether) {
+  testing::TempDir dir;
+  make_lfw(dir, 10, 10, 0.6);
+  EvalConfig a = lfw_config(dir, "a");
+  a.name = "run-a";
+  run_eval(a, "h1", "");
+  EvalConfig b = lfw_config(dir, "b");
+  b.name = "run-b";
+  b.threshold_mode = ThresholdMode::kExact;
+  run_eval(b, "h2", "");
+  const std::string table =
+      run_compare({dir / "a/report.json", dir / "b/report.json"}, have_gnuplot() ? dir / "cmp" : "", "gnuplot");
+  EXPECT_NE(table.find("| run-a | lfw | model0123 | 200 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| run-b | lfw |"), std::string::npos) << table;
+  EXPECT_NE(table.find("TAR@0.001"), std::string::npos) << table;
+  if (have_gnuplot()) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "cmp/roc_compare.png"));
+    EXPECT_EQ(read_file(dir / "cmp/compare.md").find("# fv-eval compare"), 0u);
+  }
+  testing::write_text(dir / "bad.json", "{\"format\": \"other\"}");
+  EXPECT_THROW(run_compare({dir / "bad.json"}, "", "gnuplot"), FormatError);
+}
+
+TEST(RunEval, BinProtocolUsesPairFlags) {
+  testing::TempDir dir;
+  EmbeddingSet set;
+  set.attributes.embedding_dim = 2;
+  std::vector<std::int8_t> flags;
+  for (int i = 0; i < 20; ++i) {
+    const bool same = i % 2 == 0;
+    flags.push_back(same ? 1 : 0);
+    const float angle = static_cast<float>(i);
+    set.ids.push_back(std::to_string(2 * i));
+    set.ids.push_back(std::to_string(2 * i + 1));
+    set.embeddings.insert(set.embeddings.end(), {std::cos(angle), std::sin(angle)});
+    const float other = same ? angle + 0.1f : angle + 2.0f;
+    set.embeddings.insert(set.embeddings.end(), {std::cos(other), std::sin(other)});
+  }
+  set.pair_flags = flags;
+  write_embeddings(dir / "bin.h5", set);
+  EvalConfig cfg;
+  cfg.protocol = EvalProtocol::kBin;
+  cfg.embeddings = (dir / "bin.h5").string();
+  cfg.output = (dir / "out").string();
+  cfg.plot = false;
+  cfg.validate();
+  const EvalReport r = run_eval(cfg, "h", "");
+  EXPECT_EQ(r.result.pairs, 20);
+  EXPECT_DOUBLE_EQ(r.result.kfold->accuracy_mean, 1.0);
+  EXPECT_DOUBLE_EQ(r.result.auc, 1.0);
+}
+
+TEST(RunEval, ConfigValidationNamesTheKey) {
+  EvalConfig cfg;
+  try {
+    cfg.validate();
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("eval.embeddings"), std::string::npos);
+  }
+  cfg.embeddings = "e.h5";
+  cfg.output = "o";
+  cfg.pairs = "p";
+  cfg.far_targets = "1e-3, x";
+  EXPECT_THROW(cfg.validate(), ConfigError);
+  cfg.far_targets = "1e-3,2";
+  EXPECT_THROW(cfg.validate(), ConfigError);
+  cfg.far_targets = "1e-4, 1e-3";
+  EXPECT_EQ(cfg.far_target_values(), (std::vector<double>{1e-4, 1e-3}));
+}
+
+}  // namespace
+}  // namespace fv::eval
