@@ -146,7 +146,7 @@ std::string summary_markdown(const EvalReport& r) {
     s += fmt::format("| {:g} | {:.4f} | {:.3g} | {} | {:.4f} | {:.3g} |\n", a.target_far, a.tar, a.far,
                      fmt_or_dash(a.threshold, "{:.4f}"), b.tar, b.far);
   }
-  for (const auto& [k, x] : r.extra) s += fmt::format("\n- {}: {}", k, fmt_or_dash(x, "{:.4f}"));
+  for (const auto& [k, x] : r.extra) s += fmt::format("\n- {}: {}", k, fmt_or_dash(x, "{:.10g}"));
   if (!r.extra.empty()) s += "\n";
   s += "\n![ROC](roc.png)\n";
   return s;

@@ -41,7 +41,7 @@ std::string gnuplot_script(const std::vector<RocCurve>& curves, const std::files
   s += fmt::format("set output {}\n", quoted(png.string()));
   s += fmt::format("set title {}\n", quoted(title));
   s += "set datafile separator ','\n";
-  s += "set logscale x\nset xrange [1e-6:1]\nset yrange [0:1.0]\nset format x '10^{%L}'\n";
+  s += "set logscale x\nset xrange [1e-6:1]\nset yrange [0:1.0]\nset format x '1e%L'\n";
   s += "set xlabel 'False accept rate (FAR)'\nset ylabel 'True accept rate (TAR)'\n";
   s += "set grid\nset key bottom right\n";
   s += "plot ";
