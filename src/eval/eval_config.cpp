@@ -15,6 +15,7 @@ const EnumNames<EvalProtocol>& protocol_names() {
                                                  {"lfw-view1", EvalProtocol::kLfwView1},
                                                  {"bin", EvalProtocol::kBin},
                                                  {"pairlist", EvalProtocol::kPairList},
+                                                 {"ytf", EvalProtocol::kYtf},
                                                  {"ijbc", EvalProtocol::kIjbc}};
   return names;
 }
@@ -22,7 +23,7 @@ const EnumNames<EvalProtocol>& protocol_names() {
 void EvalConfig::bind(OptionSet& o) {
   o.add_enum("eval.protocol", &protocol, protocol_names(),
              "benchmark protocol: lfw (pairs.txt), lfw-view1 (pairsDevTrain/DevTest), bin (insightface .bin "
-             "set embedded with pair flags), pairlist (id_a id_b same), ijbc (IJB-B/C, insightface layout)");
+             "set embedded with pair flags), pairlist (id_a id_b same), ytf (YouTube Faces splits.txt), ijbc (IJB-B/C, insightface layout)");
   o.add("eval.embeddings", &embeddings, "embeddings HDF5 file written by fv-embed");
   o.add("eval.pairs", &pairs, "protocol file: pairs.txt, pairsDevTest.txt, a pair list, or the IJB pair label list");
   o.add("eval.output", &output, "folder for report.json, roc.csv, roc.png, summary.md and eval.ini");
@@ -41,6 +42,7 @@ void EvalConfig::bind(OptionSet& o) {
   o.add("eval.far_targets", &far_targets, "comma-separated FARs of the TAR@FAR table");
   o.add("eval.ijb_template_media", &ijb_template_media,
         "IJB-B/C: template/media map (lines 'image template_id media_id'), e.g. ijbc_face_tid_mid.txt");
+  o.add("eval.ytf_frames", &ytf_frames, "YouTube Faces: frames averaged per video (0: all)");
   o.add("eval.roc_max_points", &roc_max_points, "at most about this many points in roc.csv (log-FAR spread)");
   o.add("eval.plot", &plot, "draw roc.png with gnuplot");
   o.add("eval.gnuplot", &gnuplot, "gnuplot executable");
@@ -92,6 +94,7 @@ void EvalConfig::validate() const {
            "config keys 'eval.grid_start/grid_stop/grid_step/val_grid_step' must give a non-empty grid");
   FV_CHECK(val_far > 0 && val_far < 1, ConfigError, "config key 'eval.val_far' must lie in (0, 1), got {}", val_far);
   FV_CHECK(roc_max_points >= 10, ConfigError, "config key 'eval.roc_max_points' must be at least 10");
+  FV_CHECK(ytf_frames >= 0, ConfigError, "config key 'eval.ytf_frames' must be >= 0 (0: all frames)");
   far_target_values();
 }
 

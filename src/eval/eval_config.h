@@ -14,6 +14,7 @@ enum class EvalProtocol {
   kLfwView1,  // LFW View 1 pairsDevTrain/pairsDevTest, interleaved folds
   kBin,       // insightface .bin set embedded with /pair_flags, 10 contiguous folds
   kPairList,  // generic "id_a id_b same" list, interleaved folds
+  kYtf,       // YouTube Faces splits.txt, video = mean of frame features, 10 contiguous folds
   kIjbc,      // IJB-B / IJB-C in insightface's layout (template pooling, TAR@FAR only)
 };
 const EnumNames<EvalProtocol>& protocol_names();
@@ -40,6 +41,8 @@ struct EvalConfig {
   // IJB-B/C: the template/media map ("image template_id media_id" per line); the image ids of the map
   // are looked up in the embeddings file's /ids
   std::string ijb_template_media;
+  // YouTube Faces: frames per video (0 = all), the first ones in id order
+  int ytf_frames = 0;
   // reports
   int roc_max_points = 2000;  // the ROC CSV keeps at most about this many points, spread on log FAR
   bool plot = true;           // draw roc.png with gnuplot

@@ -10,6 +10,7 @@
 #include "eval/ijb.h"
 #include "eval/pairs.h"
 #include "eval/roc_plot.h"
+#include "eval/ytf.h"
 
 namespace fv::eval {
 namespace {
@@ -31,6 +32,7 @@ IndexedPairs load_pairs(const EvalConfig& cfg, const EmbeddingSet& set) {
     case EvalProtocol::kBin:
       return pairs_from_flags(set, cfg.embeddings);
     case EvalProtocol::kIjbc:
+    case EvalProtocol::kYtf:
       break;
   }
   throw ConfigError("internal: protocol without pairs");
@@ -62,6 +64,19 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
     const IjbScores scores = score_ijb(templates, pairs, cfg.pairs);
     report.result = score_similarities(scores.similarity, scores.same, cfg.far_target_values());
     report.extra["templates"] = static_cast<double>(templates.template_ids.size());
+  } else if (cfg.protocol == EvalProtocol::kYtf) {
+    const YtfPairs ytf = parse_ytf_splits(cfg.pairs);
+    FV_CHECK(ytf.list.folds == cfg.folds, DataError,
+             "{}: the file has {} splits but eval.folds is {} (fold count mismatch)", cfg.pairs, ytf.list.folds,
+             cfg.folds);
+    const VideoFeatures videos = ytf_video_features(ytf.list, set, cfg.ytf_frames, cfg.embeddings);
+    const IndexedPairs pairs = ytf_pairs(ytf.list, videos);
+    const std::vector<float> normalized = l2_normalized(videos.features, set.attributes.embedding_dim);
+    VerificationOptions options;
+    options.kfold = cfg.kfold_options();
+    options.far_targets = cfg.far_target_values();
+    report.result = score_pairs(squared_distances(normalized, set.attributes.embedding_dim, pairs), pairs.same, options);
+    report.extra["videos"] = static_cast<double>(videos.videos.size());
   } else {
     const IndexedPairs pairs = load_pairs(cfg, set);
     log::info("fv-eval: {} pairs from '{}'", pairs.size(), cfg.pairs.empty() ? cfg.embeddings : cfg.pairs);
