@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 #include "core/check.h"
 
@@ -23,21 +22,22 @@ Roc compute_roc(const std::vector<double>& scores, const std::vector<std::uint8_
   }
   FV_CHECK(roc.positives > 0 && roc.negatives > 0, DataError,
            "ROC needs both same and different pairs; got {} same and {} different", roc.positives, roc.negatives);
-  std::vector<std::size_t> order(scores.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+  // Sorting (score, label) records directly is ~2x faster than sorting indices for 15.6M IJB-C pairs.
+  std::vector<std::pair<double, std::uint8_t>> sorted(scores.size());
+  for (std::size_t i = 0; i < scores.size(); ++i) sorted[i] = {scores[i], same[i] != 0 ? 1 : 0};
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   roc.points.push_back({std::numeric_limits<double>::infinity(), 0.0, 0.0, 0, 0});
   std::int64_t tp = 0;
   std::int64_t fp = 0;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    if (same[order[k]] != 0) {
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    if (sorted[k].second != 0) {
       ++tp;
     } else {
       ++fp;
     }
-    const bool last_of_tie = k + 1 == order.size() || scores[order[k + 1]] != scores[order[k]];
+    const bool last_of_tie = k + 1 == sorted.size() || sorted[k + 1].first != sorted[k].first;
     if (last_of_tie) {
-      roc.points.push_back({scores[order[k]], static_cast<double>(fp) / static_cast<double>(roc.negatives),
+      roc.points.push_back({sorted[k].first, static_cast<double>(fp) / static_cast<double>(roc.negatives),
                             static_cast<double>(tp) / static_cast<double>(roc.positives), fp, tp});
     }
   }
@@ -97,8 +97,41 @@ double eer(const Roc& roc) {
   return roc.points.back().far;
 }
 
+namespace {
+
+// The insightface pick on an already reduced ROC: np.argmin(abs(fpr - target)), the first on ties.
+TarAtFar nearest_far(const Roc& reduced, double target_far) {
+  FV_CHECK(!reduced.points.empty(), ConfigError, "TAR@FAR of an empty ROC");
+  FV_CHECK(target_far >= 0 && target_far <= 1, ConfigError, "TAR@FAR: target FAR {} must lie in [0, 1]",
+           target_far);
+  std::size_t best = 0;
+  double best_gap = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < reduced.points.size(); ++i) {
+    const double gap = std::fabs(reduced.points[i].far - target_far);
+    if (gap < best_gap) {
+      best_gap = gap;
+      best = i;
+    }
+  }
+  const RocPoint& p = reduced.points[best];
+  return {target_far, p.tar, p.far, p.threshold};
+}
+
+}  // namespace
+
 std::string convention_name(TarAtFarConvention c) {
   return c == TarAtFarConvention::kStrict ? "strict" : "insightface";
+}
+
+std::vector<TarAtFar> tar_at_fars(const Roc& roc, const std::vector<double>& targets, TarAtFarConvention convention) {
+  std::vector<TarAtFar> out;
+  if (convention == TarAtFarConvention::kInsightface) {
+    const Roc reduced = drop_intermediate(roc);
+    for (double t : targets) out.push_back(nearest_far(reduced, t));
+  } else {
+    for (double t : targets) out.push_back(tar_at_far(roc, t, convention));
+  }
+  return out;
 }
 
 TarAtFar tar_at_far(const Roc& roc, double target_far, TarAtFarConvention convention) {
@@ -112,18 +145,7 @@ TarAtFar tar_at_far(const Roc& roc, double target_far, TarAtFarConvention conven
       if (p.far <= target_far) chosen = &p;
     }
   } else {
-    const Roc reduced = drop_intermediate(roc);
-    std::size_t best = 0;
-    double best_gap = std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < reduced.points.size(); ++i) {
-      const double gap = std::fabs(reduced.points[i].far - target_far);
-      if (gap < best_gap) {
-        best_gap = gap;
-        best = i;
-      }
-    }
-    const RocPoint p = reduced.points[best];
-    return {target_far, p.tar, p.far, p.threshold};
+    return nearest_far(drop_intermediate(roc), target_far);
   }
   return {target_far, chosen->tar, chosen->far, chosen->threshold};
 }

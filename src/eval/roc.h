@@ -63,5 +63,7 @@ struct TarAtFar {
 
 // Requires a non-empty ROC and 0 <= target_far <= 1 (ConfigError otherwise).
 TarAtFar tar_at_far(const Roc& roc, double target_far, TarAtFarConvention convention);
+// The same for several targets (reduces the ROC once for the insightface convention).
+std::vector<TarAtFar> tar_at_fars(const Roc& roc, const std::vector<double>& targets, TarAtFarConvention convention);
 
 }  // namespace fv::eval

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/embedding_store.h"
@@ -14,6 +16,20 @@
 
 namespace fv::eval {
 namespace {
+
+// Seconds since construction or the previous lap(), for the phase timings in the log.
+class Stopwatch {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return s;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 IndexedPairs load_pairs(const EvalConfig& cfg, const EmbeddingSet& set) {
   const LfwIdFormat format{cfg.id_prefix, cfg.id_extension};
@@ -59,10 +75,15 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
   report.val_far = cfg.val_far;
 
   if (cfg.protocol == EvalProtocol::kIjbc) {
+    Stopwatch watch;
     const IjbTemplates templates = read_ijb_template_media(cfg.ijb_template_media, set, cfg.embeddings, cfg.id_prefix);
+    log::info("fv-eval: {} templates pooled in {:.2f} s", templates.template_ids.size(), watch.lap());
     const IjbPairs pairs = read_ijb_pairs(cfg.pairs);
+    log::info("fv-eval: {} pairs read in {:.2f} s", pairs.same.size(), watch.lap());
     const IjbScores scores = score_ijb(templates, pairs, cfg.pairs);
+    log::info("fv-eval: pairs scored in {:.2f} s", watch.lap());
     report.result = score_similarities(scores.similarity, scores.same, cfg.far_target_values());
+    log::info("fv-eval: ROC ({} points), AUC, EER, TAR@FAR in {:.2f} s", report.result.roc.points.size(), watch.lap());
     report.extra["templates"] = static_cast<double>(templates.template_ids.size());
   } else if (cfg.protocol == EvalProtocol::kYtf) {
     const YtfPairs ytf = parse_ytf_splits(cfg.pairs);

@@ -50,10 +50,8 @@ VerificationResult score_similarities(const std::vector<double>& similarity, con
   r.negatives = r.roc.negatives;
   r.auc = auc(r.roc);
   r.eer = eer(r.roc);
-  for (double far : far_targets) {
-    r.tar_strict.push_back(tar_at_far(r.roc, far, TarAtFarConvention::kStrict));
-    r.tar_insightface.push_back(tar_at_far(r.roc, far, TarAtFarConvention::kInsightface));
-  }
+  r.tar_strict = tar_at_fars(r.roc, far_targets, TarAtFarConvention::kStrict);
+  r.tar_insightface = tar_at_fars(r.roc, far_targets, TarAtFarConvention::kInsightface);
   return r;
 }
 
