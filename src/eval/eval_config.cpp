@@ -16,6 +16,7 @@ const EnumNames<EvalProtocol>& protocol_names() {
                                                  {"bin", EvalProtocol::kBin},
                                                  {"pairlist", EvalProtocol::kPairList},
                                                  {"ytf", EvalProtocol::kYtf},
+                                                 {"ijba", EvalProtocol::kIjba},
                                                  {"ijbc", EvalProtocol::kIjbc}};
   return names;
 }
@@ -23,7 +24,7 @@ const EnumNames<EvalProtocol>& protocol_names() {
 void EvalConfig::bind(OptionSet& o) {
   o.add_enum("eval.protocol", &protocol, protocol_names(),
              "benchmark protocol: lfw (pairs.txt), lfw-view1 (pairsDevTrain/DevTest), bin (insightface .bin "
-             "set embedded with pair flags), pairlist (id_a id_b same), ytf (YouTube Faces splits.txt), ijbc (IJB-B/C, insightface layout)");
+             "set embedded with pair flags), pairlist (id_a id_b same), ytf (YouTube Faces splits.txt), ijba (IJB-A 1:1, eval.pairs = the folder of split1..split10), ijbc (IJB-B/C, insightface layout)");
   o.add("eval.embeddings", &embeddings, "embeddings HDF5 file written by fv-embed");
   o.add("eval.pairs", &pairs, "protocol file: pairs.txt, pairsDevTest.txt, a pair list, or the IJB pair label list");
   o.add("eval.output", &output, "folder for report.json, roc.csv, roc.png, summary.md and eval.ini");

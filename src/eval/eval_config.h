@@ -15,6 +15,7 @@ enum class EvalProtocol {
   kBin,       // insightface .bin set embedded with /pair_flags, 10 contiguous folds
   kPairList,  // generic "id_a id_b same" list, interleaved folds
   kYtf,       // YouTube Faces splits.txt, video = mean of frame features, 10 contiguous folds
+  kIjba,      // IJB-A 1:1: eval.pairs is the folder of split1..split10, TAR@FAR per split
   kIjbc,      // IJB-B / IJB-C in insightface's layout (template pooling, TAR@FAR only)
 };
 const EnumNames<EvalProtocol>& protocol_names();

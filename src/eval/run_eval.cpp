@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/embedding_store.h"
 #include "core/logging.h"
 #include "eval/ijb.h"
+#include "eval/ijba.h"
 #include "eval/pairs.h"
 #include "eval/roc_plot.h"
 #include "eval/ytf.h"
@@ -47,6 +49,7 @@ IndexedPairs load_pairs(const EvalConfig& cfg, const EmbeddingSet& set) {
       return resolve_pairs(parse_pair_list(cfg.pairs), set, cfg.embeddings);
     case EvalProtocol::kBin:
       return pairs_from_flags(set, cfg.embeddings);
+    case EvalProtocol::kIjba:
     case EvalProtocol::kIjbc:
     case EvalProtocol::kYtf:
       break;
@@ -85,6 +88,25 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
     report.result = score_similarities(scores.similarity, scores.same, cfg.far_target_values());
     log::info("fv-eval: ROC ({} points), AUC, EER, TAR@FAR in {:.2f} s", report.result.roc.points.size(), watch.lap());
     report.extra["templates"] = static_cast<double>(templates.template_ids.size());
+  } else if (cfg.protocol == EvalProtocol::kIjba) {
+    const std::vector<double> targets = cfg.far_target_values();
+    const IjbaResult ijba = evaluate_ijba(cfg.pairs, cfg.folds, set, cfg.embeddings, cfg.id_prefix, targets);
+    report.result = score_similarities(ijba.similarity, ijba.same, targets);
+    // Per-split TAR@FAR, mean +- population std over the splits, both conventions.
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+      for (int convention = 0; convention < 2; ++convention) {
+        const auto& per_split = convention == 0 ? ijba.split_strict : ijba.split_insightface;
+        double sum = 0;
+        double ss = 0;
+        for (const auto& split : per_split) sum += split[t].tar;
+        const double mean = sum / static_cast<double>(per_split.size());
+        for (const auto& split : per_split) ss += (split[t].tar - mean) * (split[t].tar - mean);
+        const std::string key = fmt::format("split_tar_{}@{:g}", convention == 0 ? "strict" : "insightface", targets[t]);
+        report.extra[key + "_mean"] = mean;
+        report.extra[key + "_std"] = std::sqrt(ss / static_cast<double>(per_split.size()));
+      }
+    }
+    report.extra["splits"] = static_cast<double>(ijba.split_pairs.size());
   } else if (cfg.protocol == EvalProtocol::kYtf) {
     const YtfPairs ytf = parse_ytf_splits(cfg.pairs);
     FV_CHECK(ytf.list.folds == cfg.folds, DataError,

@@ -167,6 +167,51 @@ TEST(RunEval, BinProtocolUsesPairFlags) {
   EXPECT_DOUBLE_EQ(r.result.auc, 1.0);
 }
 
+TEST(RunEval, IjbaPerSplitTarMeanAndStd) {
+  testing::TempDir dir;
+  EmbeddingSet set;
+  set.attributes.embedding_dim = 2;
+  const std::vector<std::pair<std::string, std::vector<float>>> images = {
+      {"img/1.jpg", {1, 0}}, {"img/2.jpg", {1, 0.1f}}, {"img/3.jpg", {0, 1}},  {"img/4.jpg", {0.1f, 1}},
+      {"img/5.jpg", {1, 0}}, {"img/6.jpg", {-1, 0}},   {"img/7.jpg", {0, 1}},  {"img/8.jpg", {0, 1}}};
+  for (const auto& [id, v] : images) {
+    set.ids.push_back(id);
+    set.embeddings.insert(set.embeddings.end(), v.begin(), v.end());
+  }
+  write_embeddings(dir / "ijba.h5", set);
+  const std::string header = "TEMPLATE_ID,SUBJECT_ID,FILE,MEDIA_ID,SIGHTING_ID\n";
+  // split 1: perfectly separated; split 2: one genuine pair scores -1, below the impostors (0).
+  testing::write_text(dir / "ijba/split1/verify_metadata_1.csv",
+                      header + "1,10,img/1.jpg,100,0\n2,10,img/2.jpg,101,0\n3,20,img/3.jpg,102,0\n4,20,img/4.jpg,103,0\n");
+  testing::write_text(dir / "ijba/split1/verify_comparisons_1.csv", "1,2\n3,4\n1,3\n2,4\n1,4\n");
+  testing::write_text(dir / "ijba/split2/verify_metadata_2.csv",
+                      header + "5,30,img/5.jpg,104,0\n6,30,img/6.jpg,105,0\n7,40,img/7.jpg,106,0\n8,40,img/8.jpg,107,0\n");
+  testing::write_text(dir / "ijba/split2/verify_comparisons_2.csv", "5,6\n7,8\n5,7\n6,8\n5,8\n");
+  EvalConfig cfg;
+  cfg.protocol = EvalProtocol::kIjba;
+  cfg.embeddings = (dir / "ijba.h5").string();
+  cfg.pairs = (dir / "ijba").string();
+  cfg.output = (dir / "out").string();
+  cfg.folds = 2;
+  cfg.far_targets = "0.1";
+  cfg.plot = false;
+  cfg.validate();
+  const EvalReport r = run_eval(cfg, "h", "");
+  EXPECT_EQ(r.result.pairs, 10);
+  EXPECT_EQ(r.result.positives, 4);
+  EXPECT_DOUBLE_EQ(r.extra.at("split_tar_strict@0.1_mean"), 0.75);
+  EXPECT_DOUBLE_EQ(r.extra.at("split_tar_strict@0.1_std"), 0.25);
+  EXPECT_DOUBLE_EQ(r.extra.at("splits"), 2.0);
+  testing::write_text(dir / "ijba/split2/verify_comparisons_2.csv", "5,9\n");
+  try {
+    run_eval(cfg, "h", "");
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("verify_comparisons_2.csv:1: template 9 is not in"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(RunEval, ConfigValidationNamesTheKey) {
   EvalConfig cfg;
   try {
