@@ -26,6 +26,7 @@ Roc compute_roc(const std::vector<double>& scores, const std::vector<std::uint8_
   std::vector<std::pair<double, std::uint8_t>> sorted(scores.size());
   for (std::size_t i = 0; i < scores.size(); ++i) sorted[i] = {scores[i], same[i] != 0 ? 1 : 0};
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  roc.points.reserve(scores.size() + 1);
   roc.points.push_back({std::numeric_limits<double>::infinity(), 0.0, 0.0, 0, 0});
   std::int64_t tp = 0;
   std::int64_t fp = 0;
