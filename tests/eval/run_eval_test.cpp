@@ -212,6 +212,47 @@ TEST(RunEval, IjbaPerSplitTarMeanAndStd) {
   }
 }
 
+TEST(RunEval, YtfAndView1EndToEnd) {
+  testing::TempDir dir;
+  EmbeddingSet set;
+  set.attributes.embedding_dim = 2;
+  // YTF videos A/0, A/1 (person A, direction x), B/0, B/1 (person B, direction y), C/0 (direction -x).
+  const std::vector<std::pair<std::string, std::vector<float>>> frames = {
+      {"A/0/1.jpg", {1, 0.1f}}, {"A/0/2.jpg", {1, -0.1f}}, {"A/1/1.jpg", {1, 0.05f}}, {"B/0/1.jpg", {0.1f, 1}},
+      {"B/1/1.jpg", {-0.1f, 1}}, {"C/0/1.jpg", {-1, 0}},
+      // LFW View 1 images
+      {"P/P_0001.jpg", {1, 0}}, {"P/P_0002.jpg", {1, 0.2f}}, {"Q/Q_0001.jpg", {0, 1}}, {"Q/Q_0002.jpg", {0.2f, 1}}};
+  for (const auto& [id, v] : frames) {
+    set.ids.push_back(id);
+    set.embeddings.insert(set.embeddings.end(), v.begin(), v.end());
+  }
+  write_embeddings(dir / "e.h5", set);
+  EvalConfig cfg;
+  cfg.protocol = EvalProtocol::kYtf;
+  cfg.embeddings = (dir / "e.h5").string();
+  cfg.pairs = (testing::source_dir() / "tests/data/eval/ytf_splits_small.txt").string();
+  cfg.output = (dir / "ytf").string();
+  cfg.plot = false;
+  cfg.validate();
+  EXPECT_THROW(run_eval(cfg, "h", ""), DataError);  // the file has 2 splits, eval.folds is 10
+  cfg.folds = 2;
+  const EvalReport y = run_eval(cfg, "h", "");
+  EXPECT_EQ(y.result.pairs, 4);
+  EXPECT_DOUBLE_EQ(y.result.auc, 1.0);
+  EXPECT_DOUBLE_EQ(y.extra.at("videos"), 5.0);
+  EXPECT_EQ(y.result.kfold->fold_accuracy.size(), 2u);
+
+  write_file_atomic(dir / "view1.txt", "2\nP 1 2\nQ 1 2\nP 1 Q 1\nP 2 Q 2\n");
+  cfg.protocol = EvalProtocol::kLfwView1;
+  cfg.pairs = (dir / "view1.txt").string();
+  cfg.output = (dir / "view1").string();
+  const EvalReport v = run_eval(cfg, "h", "");
+  EXPECT_EQ(v.result.pairs, 4);
+  EXPECT_EQ(v.result.positives, 2);
+  // Interleaved folds: each fold has one same and one different pair, so both are separable.
+  EXPECT_DOUBLE_EQ(v.result.kfold->accuracy_mean, 1.0);
+}
+
 TEST(RunEval, ConfigValidationNamesTheKey) {
   EvalConfig cfg;
   try {
