@@ -100,7 +100,9 @@ double eer(const Roc& roc) {
 
 namespace {
 
-// The insightface pick on an already reduced ROC: np.argmin(abs(fpr - target)), the first on ties.
+// The insightface pick on an already reduced ROC. ijb_11.py flips the curve (np.flipud, "select largest tpr
+// at same fpr") and takes min(zip(abs(fpr - x), range(len(fpr)))): the nearest FAR, and on ties the
+// smallest flipped index, i.e. the last point in ROC order (the highest TAR at that FAR).
 TarAtFar nearest_far(const Roc& reduced, double target_far) {
   FV_CHECK(!reduced.points.empty(), ConfigError, "TAR@FAR of an empty ROC");
   FV_CHECK(target_far >= 0 && target_far <= 1, ConfigError, "TAR@FAR: target FAR {} must lie in [0, 1]",
@@ -109,7 +111,7 @@ TarAtFar nearest_far(const Roc& reduced, double target_far) {
   double best_gap = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < reduced.points.size(); ++i) {
     const double gap = std::fabs(reduced.points[i].far - target_far);
-    if (gap < best_gap) {
+    if (gap <= best_gap) {
       best_gap = gap;
       best = i;
     }

@@ -47,9 +47,10 @@ double eer(const Roc& roc);
 enum class TarAtFarConvention {
   // The highest TAR among ROC points whose FAR does not exceed the target (never above the target).
   kStrict,
-  // The ROC point (after drop_intermediate) whose FAR is nearest the target, first one on ties:
+  // The ROC point (after drop_intermediate) whose FAR is nearest the target, the highest TAR on ties:
   // insightface recognition/_evaluation_/ijb/ijb_11.py: fpr, tpr, _ = roc_curve(label, score);
-  // min_index = np.argmin(abs(fpr - x)); tpr[min_index]. Its FAR can lie above the target.
+  // fpr, tpr = np.flipud(fpr), np.flipud(tpr); _, i = min(zip(abs(fpr - x), range(len(fpr)))); tpr[i].
+  // Its FAR can lie above the target.
   kInsightface,
 };
 std::string convention_name(TarAtFarConvention c);

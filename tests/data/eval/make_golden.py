@@ -40,9 +40,10 @@ with open("roc_golden.txt", "w") as out:
         targets = [1e-3, 1e-2, 5e-2, 1e-1, 0.3]
         out.write(f"tar {len(targets)}\n")
         for x in targets:
-            # insightface recognition/_evaluation_/ijb/ijb_11.py
-            min_index = np.argmin(abs(fpr_d - x))
-            out.write(f"{fmt(x)} {fmt(tpr_d[min_index])} {fmt(fpr_d[min_index])}\n")
+            # insightface recognition/_evaluation_/ijb/ijb_11.py (flip: "select largest tpr at same fpr")
+            ffpr, ftpr = np.flipud(fpr_d), np.flipud(tpr_d)
+            _, min_index = min(list(zip(abs(ffpr - x), range(len(ffpr)))))
+            out.write(f"{fmt(x)} {fmt(ftpr[min_index])} {fmt(ffpr[min_index])}\n")
 
 
 # ---- insightface verification.py (calculate_roc / calculate_val), computed in float64 ----
