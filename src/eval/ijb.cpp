@@ -155,14 +155,32 @@ IjbPairs read_ijb_pairs(const std::filesystem::path& file) {
 
 IjbScores score_ijb(const IjbTemplates& t, const IjbPairs& pairs, const std::filesystem::path& pairs_file,
                     int threads) {
-  // Template id -> row, by binary search in the sorted ids (no hash map for 15.6M lookups).
-  auto row_of = [&](std::int64_t tid, std::size_t k) {
-    const auto it = std::lower_bound(t.template_ids.begin(), t.template_ids.end(), tid);
-    if (it == t.template_ids.end() || *it != tid) {
-      throw DataError(fmt::format("{}:{}: template {} is not in the template/media map", pairs_file.string(),
-                                  pairs.line[k], tid));
+  // Template id -> row: a dense table when the ids are compact (IJB-B/C ids are < 200,000), else a binary
+  // search in the sorted ids; no hash map for 15.6M lookups.
+  std::vector<std::int32_t> dense;
+  std::int64_t min_id = 0;
+  if (!t.template_ids.empty()) {
+    min_id = t.template_ids.front();
+    const std::int64_t span = t.template_ids.back() - min_id + 1;
+    if (span <= 16 * static_cast<std::int64_t>(t.template_ids.size()) + 1024) {
+      dense.assign(static_cast<std::size_t>(span), -1);
+      for (std::size_t i = 0; i < t.template_ids.size(); ++i) {
+        dense[static_cast<std::size_t>(t.template_ids[i] - min_id)] = static_cast<std::int32_t>(i);
+      }
     }
-    return static_cast<std::int64_t>(it - t.template_ids.begin());
+  }
+  auto row_of = [&](std::int64_t tid, std::size_t k) -> std::int64_t {
+    if (!dense.empty()) {
+      const std::int64_t off = tid - min_id;
+      if (off >= 0 && off < static_cast<std::int64_t>(dense.size()) && dense[static_cast<std::size_t>(off)] >= 0) {
+        return dense[static_cast<std::size_t>(off)];
+      }
+    } else {
+      const auto it = std::lower_bound(t.template_ids.begin(), t.template_ids.end(), tid);
+      if (it != t.template_ids.end() && *it == tid) return static_cast<std::int64_t>(it - t.template_ids.begin());
+    }
+    throw DataError(fmt::format("{}:{}: template {} is not in the template/media map", pairs_file.string(),
+                                pairs.line[k], tid));
   };
   const std::size_t n = pairs.same.size();
   IjbScores s;
