@@ -385,6 +385,12 @@ EmbeddingWriter::EmbeddingWriter(const std::filesystem::path& path, const Embedd
     s.rows = read_int_attribute(s.file.get(), "rows_committed", s.partial);
     s.embeddings = open_dataset(s.file.get(), "embeddings", s.partial);
     s.ids = open_dataset(s.file.get(), "ids", s.partial);
+    const bool has_labels = H5Lexists(s.file.get(), "labels", H5P_DEFAULT) > 0;
+    if (has_labels != options.with_labels) {
+      throw ConfigError(fmt::format("cannot resume '{}': it was written {} labels but this run writes {} labels",
+                                    s.partial.string(), has_labels ? "with" : "without",
+                                    options.with_labels ? "with" : "without"));
+    }
     if (options.with_labels) s.labels = open_dataset(s.file.get(), "labels", s.partial);
     // Trim rows written after the last commit (a kill between the data flush and the attribute update).
     for (Handle* d : {&s.embeddings, &s.ids, &s.labels}) {

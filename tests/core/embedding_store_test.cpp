@@ -2,6 +2,7 @@
 #include "core/embedding_store.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <random>
 
@@ -153,6 +154,50 @@ TEST(EmbeddingStore, ResumedWriterGivesTheSameFile) {
   expect_equal(read_embeddings(path), set);
   // A finished file is never appended to.
   EXPECT_THROW(EmbeddingWriter(path, set.attributes, opt), ConfigError);
+}
+
+// A kill after the data flush but before rows_committed was updated leaves extra rows: they are trimmed.
+TEST(EmbeddingStore, ResumeTrimsRowsWrittenAfterTheLastCommit) {
+  testing::TempDir dir;
+  const EmbeddingSet set = make_set(12, 3, true, false, 8);
+  EmbeddingWriter::Options opt;
+  opt.with_labels = true;
+  opt.chunk_rows = 4;
+  const auto path = dir / "trim.h5";
+  auto slice = [&](std::int64_t a, std::int64_t b) {
+    return std::make_tuple(std::vector<float>(set.embeddings.begin() + a * 3, set.embeddings.begin() + b * 3),
+                           std::vector<std::string>(set.ids.begin() + a, set.ids.begin() + b),
+                           std::vector<std::int64_t>(set.labels->begin() + a, set.labels->begin() + b));
+  };
+  {
+    EmbeddingWriter w(path, set.attributes, opt);
+    auto [e, i, l] = slice(0, 9);
+    w.append(e, i, l);
+  }
+  {
+    // Pretend only 5 rows were committed when the run died.
+    const auto partial = EmbeddingWriter::partial_path(path);
+    hid_t f = H5Fopen(partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    hid_t a = H5Aopen(f, "rows_committed", H5P_DEFAULT);
+    const std::int64_t five = 5;
+    ASSERT_GE(H5Awrite(a, H5T_NATIVE_INT64, &five), 0);
+    H5Aclose(a);
+    H5Fclose(f);
+  }
+  {
+    EmbeddingWriter w(path, set.attributes, opt);
+    ASSERT_EQ(w.rows(), 5);
+    auto [e, i, l] = slice(5, 12);
+    w.append(e, i, l);
+    w.finish();
+  }
+  expect_equal(read_embeddings(path), set);
+  // Resuming with a different label setting is refused.
+  const auto path2 = dir / "labels.h5";
+  { EmbeddingWriter w(path2, set.attributes, opt); }
+  opt.with_labels = false;
+  EXPECT_THROW(EmbeddingWriter(path2, set.attributes, opt), ConfigError);
 }
 
 TEST(EmbeddingStore, ResumeWithAnotherModelIsRefused) {

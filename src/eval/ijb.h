@@ -1,0 +1,59 @@
+// IJB-B / IJB-C 1:1 verification in the layout of insightface's recognition/_evaluation_/ijb scripts.
+//
+// Files: the template/media map (ijbb_face_tid_mid.txt / ijbc_face_tid_mid.txt: "image template_id media_id"
+// per line) and the template pair list (ijbb_template_pair_label.txt / ijbc_template_pair_label.txt:
+// "template_a template_b label", label 1 = same). Image features come from the embeddings file, looked up
+// by id = id_prefix + image.
+//
+// Pooling as insightface (ijb_11.py image2template_feature): an image's feature is its row (for flip_mode
+// "concat" the two halves, image and flipped image, are added, as img_feats[:, :D/2] + img_feats[:, D/2:];
+// "sum" files already hold that sum); within a template, each media's feature is the mean of its images;
+// the template feature is the sum of its media features, then L2-normalised. The score of a pair is the
+// dot product of the two template features (cosine similarity). Optional weighting by detector score is
+// not implemented (the embeddings file carries no detector score).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/embedding_store.h"
+
+namespace fv::eval {
+
+struct IjbTemplates {
+  std::vector<std::int64_t> template_ids;  // sorted, distinct
+  std::vector<float> features;             // [template_ids.size(), dim], L2-normalised
+  std::int64_t dim = 0;
+};
+
+// Parses the template/media map and pools the features. Throws IoError if unreadable; FormatError naming
+// the file, line and text for a line without 3 fields or a non-integer id; DataError naming the line for
+// an image not in the embeddings file.
+IjbTemplates read_ijb_template_media(const std::filesystem::path& file, const EmbeddingSet& set,
+                                     const std::filesystem::path& embeddings_file, const std::string& id_prefix = "");
+
+// Pools already looked-up image rows (row i of `image_rows` belongs to templates[i], medias[i]).
+IjbTemplates pool_templates(const EmbeddingSet& set, const std::vector<std::int64_t>& image_rows,
+                            const std::vector<std::int64_t>& templates, const std::vector<std::int64_t>& medias);
+
+struct IjbPairs {
+  std::vector<std::int64_t> a;
+  std::vector<std::int64_t> b;
+  std::vector<std::uint8_t> same;
+  std::vector<int> line;  // 1-based line of each pair, for error messages
+};
+// Parses "template_a template_b label" lines. Errors as read_ijb_template_media.
+IjbPairs read_ijb_pairs(const std::filesystem::path& file);
+
+struct IjbScores {
+  std::vector<double> similarity;
+  std::vector<std::uint8_t> same;
+};
+// Scores every pair (threads: 0 = all cores). Throws DataError naming `pairs_file` and the line for a
+// template not in the map.
+IjbScores score_ijb(const IjbTemplates& templates, const IjbPairs& pairs, const std::filesystem::path& pairs_file,
+                    int threads = 0);
+
+}  // namespace fv::eval

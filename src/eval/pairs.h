@@ -1,0 +1,68 @@
+// Pair-based protocol files (LFW pairs.txt, LFW View-1, generic pair lists) and their mapping to the rows
+// of an embeddings file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/embedding_store.h"
+
+namespace fv::eval {
+
+// One pair as written in a protocol file: two ids of the embeddings file and the ground truth.
+struct PairRef {
+  std::string a;
+  std::string b;
+  bool same = false;
+  int line = 0;  // 1-based line in `PairList::file`
+};
+
+struct PairList {
+  std::filesystem::path file;
+  int folds = 0;  // folds declared by the file (LFW: F of the header; View 1: 1); 0 when none
+  std::vector<PairRef> pairs;
+};
+
+// How an LFW (name, number) becomes an id of the embeddings file:
+// prefix + Name + "/" + Name + "_" + %04d(number) + extension, e.g. "Aaron_Peirsol/Aaron_Peirsol_0001.jpg".
+struct LfwIdFormat {
+  std::string prefix;
+  std::string extension = ".jpg";
+  std::string id(const std::string& name, int number) const;
+};
+
+// LFW View 2 `pairs.txt`: header "F<TAB>P" (the official file: 10 300), then F folds, each of P same-person
+// lines "Name n1 n2" followed by P different-person lines "Name1 n1 Name2 n2". Pairs are returned in file
+// order, so fold f is pairs [2P f, 2P (f + 1)).
+// Throws IoError if unreadable; FormatError naming the file, the line and the offending text for a bad
+// header, a wrong field count, a non-positive or non-numeric image number, a same line where a different
+// line is due (or the reverse), too few or too many lines for the header's F x 2P.
+PairList parse_lfw_pairs(const std::filesystem::path& file, const LfwIdFormat& format);
+
+// LFW View 1 `pairsDevTrain.txt` / `pairsDevTest.txt`: header "N" (1100 / 500), then N same-person lines
+// and N different-person lines. folds = 1. Errors as parse_lfw_pairs.
+PairList parse_lfw_view1(const std::filesystem::path& file, const LfwIdFormat& format);
+
+// Generic pair list: lines "id_a id_b same" (same: 1 or 0), blank lines and lines starting with '#'
+// skipped. Ids are matched verbatim against the embeddings file. folds = 0.
+PairList parse_pair_list(const std::filesystem::path& file);
+
+// Pairs as rows of an embeddings file.
+struct IndexedPairs {
+  std::vector<std::int64_t> a;
+  std::vector<std::int64_t> b;
+  std::vector<std::uint8_t> same;
+  std::size_t size() const { return same.size(); }
+};
+
+// Looks every id up in `set.ids`. Throws DataError naming the pairs file, the line and the id for an id
+// that is not in the embeddings file (`embeddings_file` names the latter in the message).
+IndexedPairs resolve_pairs(const PairList& list, const EmbeddingSet& set, const std::filesystem::path& embeddings_file);
+
+// insightface .bin sets: pair i is rows (2i, 2i+1) of the file, `same` from /pair_flags.
+// Throws DataError naming the file when it has no /pair_flags.
+IndexedPairs pairs_from_flags(const EmbeddingSet& set, const std::filesystem::path& embeddings_file);
+
+}  // namespace fv::eval

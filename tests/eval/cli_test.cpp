@@ -1,0 +1,72 @@
+// Tests of the fv-eval executable: exit codes for config, I/O and data errors, and a successful run.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "core/atomic_file.h"
+#include "core/embedding_store.h"
+#include "support/temp_dir.h"
+
+namespace fv::eval {
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string output;
+};
+
+CliRun run(const std::string& args) {
+  CliRun r;
+  std::FILE* p = ::popen(fmt::format("{} {} 2>&1", FV_EVAL_BIN, args).c_str(), "r");
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(FvEvalCli, ExitCodesAndHeadline) {
+  testing::TempDir dir;
+  EmbeddingSet set;
+  set.attributes.embedding_dim = 2;
+  set.attributes.model_hash = "m1";
+  set.ids = {"a/1.jpg", "a/2.jpg", "b/1.jpg", "b/2.jpg"};
+  set.embeddings = {1, 0, 1, 0.1f, 0, 1, 0.1f, 1};
+  write_embeddings(dir / "e.h5", set);
+  std::string pairs;
+  for (int i = 0; i < 10; ++i) pairs += "a/1.jpg a/2.jpg 1\nb/1.jpg b/2.jpg 1\na/1.jpg b/1.jpg 0\na/2.jpg b/2.jpg 0\n";
+  write_file_atomic(dir / "pairs.txt", pairs);
+  write_file_atomic(dir / "bad.txt", "a/1.jpg a/2.jpg maybe\n");
+  const std::string common = fmt::format("--eval.protocol pairlist --eval.embeddings {} --eval.plot=false --eval.output {}",
+                                         (dir / "e.h5").string(), (dir / "out").string());
+
+  const CliRun bad_protocol = run("--eval.protocol lfx");
+  EXPECT_EQ(bad_protocol.code, 2) << bad_protocol.output;
+  EXPECT_NE(bad_protocol.output.find("valid values are: lfw, lfw-view1"), std::string::npos) << bad_protocol.output;
+
+  const CliRun missing = run(fmt::format("{} --eval.pairs {}", common, (dir / "nope.txt").string()));
+  EXPECT_EQ(missing.code, 3) << missing.output;
+
+  const CliRun malformed = run(fmt::format("{} --eval.pairs {}", common, (dir / "bad.txt").string()));
+  EXPECT_EQ(malformed.code, 4) << malformed.output;
+  EXPECT_NE(malformed.output.find("bad.txt:1: the third field 'same' must be 0 or 1"), std::string::npos)
+      << malformed.output;
+
+  const CliRun ok = run(fmt::format("{} --eval.pairs {}", common, (dir / "pairs.txt").string()));
+  ASSERT_EQ(ok.code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("e [pairlist] 40 pairs: accuracy 1.0000 +- 0.0000, AUC 1.0000, EER 0.0000"),
+            std::string::npos)
+      << ok.output;
+  EXPECT_NE(ok.output.find("report: " + (dir / "out/report.json").string()), std::string::npos) << ok.output;
+
+  const CliRun cmp = run(fmt::format("compare {} {}", (dir / "out/report.json").string(), (dir / "out/report.json").string()));
+  ASSERT_EQ(cmp.code, 0) << cmp.output;
+  EXPECT_NE(cmp.output.find("| e | pairlist | m1 | 40 | 1.0000 +- 0.0000 | 1.0000 | 0.0000 |"), std::string::npos)
+      << cmp.output;
+}
+
+}  // namespace
+}  // namespace fv::eval
