@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -52,6 +53,8 @@ void AlignConfig::bind(OptionSet& o) {
   o.add("align.width", &width, "output width (0: the template's; the template is scaled)");
   o.add("align.height", &height, "output height (0: the template's)");
   o.add_enum("align.no_face", &no_face, no_face_policy_names(), "no face found: skip, or write a centre crop (status no_face_cropped)");
+  o.add("align.weights", &weights,
+        "least-squares weight of each landmark (left eye, right eye, nose, left mouth, right mouth) in the fit");
   o.add("output.dir", &output_dir, "output folder (aligned images under images/, RecordIO, manifest, summary)");
   o.add("output.images", &write_images, "write aligned images mirroring the input tree");
   o.add_enum("output.format", &format, EnumNames<ImageFormat>{{"jpg", ImageFormat::kJpeg}, {"png", ImageFormat::kPng}},
@@ -109,6 +112,21 @@ void AlignConfig::validate() const {
   FV_CHECK(max_errors >= 0, ConfigError, "run.max_errors must be >= 0");
   FV_CHECK(max_items >= 0, ConfigError, "run.max_items must be >= 0");
   shard_index();
+  fit_weights();
+}
+
+std::vector<double> AlignConfig::fit_weights() const {
+  FV_CHECK_EQ(weights.size(), std::size_t(5), ConfigError, "align.weights: give five numbers");
+  std::vector<double> out;
+  double sum = 0;
+  for (const auto& w : weights) {
+    const double v = parse_value<double>("align.weights", w);
+    FV_CHECK(v >= 0 && std::isfinite(v), ConfigError, "align.weights: '{}' must be a finite number >= 0", w);
+    out.push_back(v);
+    sum += v;
+  }
+  FV_CHECK(sum > 0, ConfigError, "align.weights: the weights sum to 0");
+  return out;
 }
 
 DetectorOptions AlignConfig::detector_options() const {

@@ -46,6 +46,10 @@ struct AlignConfig {
   int width = 0;   // 0 = the template's native size
   int height = 0;
   NoFacePolicy no_face = NoFacePolicy::kSkip;
+  // Least-squares weight per landmark (5-point order). Eyes count 4x: dlib's mouth corners move with the
+  // expression (a smile lifts them ~3 px in 112x112), the eye centres do not. "1 1 1 1 1" is
+  // insightface's unweighted fit.
+  std::vector<std::string> weights{"4", "4", "1", "1", "1"};
 
   // [output]
   std::string output_dir;
@@ -74,6 +78,8 @@ struct AlignConfig {
   int shard_count() const;
   DetectorOptions detector_options() const;
   DecodeLimits decode_limits() const;
+  // align.weights as numbers; throws ConfigError unless five finite numbers >= 0 with a positive sum.
+  std::vector<double> fit_weights() const;
   // "" for a single shard, "-<i>-of-<n>" otherwise: suffix of per-shard file names.
   std::string shard_suffix() const;
   std::string manifest_path() const;

@@ -13,8 +13,8 @@
 namespace fv {
 
 cv::Mat warp_to_template(const cv::Mat& bgr, const Landmarks5& points, const FaceTemplate& target,
-                         Similarity* transform) {
-  const Similarity t = fit_similarity(points, target.points);
+                         const std::vector<double>& weights, Similarity* transform) {
+  const Similarity t = fit_similarity(points, target.points, weights);
   const auto m = t.matrix();
   const cv::Mat matrix = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
   cv::Mat out;
@@ -75,7 +75,11 @@ FaceTemplate template_from_config(const AlignConfig& config) {
 
 FaceAligner::FaceAligner(const AlignConfig& config, FaceTemplate target, std::unique_ptr<FaceDetector> detector,
                          std::shared_ptr<const LandmarkPredictor> predictor)
-    : config_(config), target_(std::move(target)), detector_(std::move(detector)), predictor_(std::move(predictor)) {}
+    : config_(config),
+      target_(std::move(target)),
+      weights_(config.fit_weights()),
+      detector_(std::move(detector)),
+      predictor_(std::move(predictor)) {}
 
 ManifestRow FaceAligner::base_row(const InputItem& item) const {
   ManifestRow r;
@@ -115,7 +119,7 @@ std::vector<AlignedFace> FaceAligner::process_image(const InputItem& item, const
     f.row.has_landmarks = true;
     f.row.landmarks = item.landmarks;
     f.row.detail = "given landmarks";
-    f.encoded = encode(warp_to_template(bgr, item.landmarks, target_));
+    f.encoded = encode(warp_to_template(bgr, item.landmarks, target_, weights_));
     return {f};
   }
   std::vector<FaceBox> boxes;
@@ -173,7 +177,7 @@ std::vector<AlignedFace> FaceAligner::process_image(const InputItem& item, const
       f.row.landmarks = five_from_68(predictor_->predict(bgr, b));
     }
     f.row.has_landmarks = true;
-    f.encoded = encode(warp_to_template(bgr, f.row.landmarks, target_));
+    f.encoded = encode(warp_to_template(bgr, f.row.landmarks, target_, weights_));
     out.push_back(std::move(f));
   }
   return out;

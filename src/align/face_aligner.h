@@ -21,10 +21,11 @@ struct AlignedFace {
   std::string encoded;  // the aligned image encoded as output.format (empty when nothing to write)
 };
 
-// Warps `bgr` so that `points` land on `target`'s points; output target.width x target.height, border 0
-// (as insightface's norm_crop). Returns the transform used.
+// Warps `bgr` so that `points` land on `target`'s points (weighted least squares, see fit_similarity;
+// empty weights = insightface's unweighted fit); output target.width x target.height, border 0 (as
+// insightface's norm_crop). Stores the transform used in *transform when given.
 cv::Mat warp_to_template(const cv::Mat& bgr, const Landmarks5& points, const FaceTemplate& target,
-                         Similarity* transform = nullptr);
+                         const std::vector<double>& weights = {}, Similarity* transform = nullptr);
 
 // The largest centred crop with the template's aspect ratio, resized to its size.
 cv::Mat center_crop(const cv::Mat& bgr, int width, int height);
@@ -54,6 +55,7 @@ class FaceAligner {
 
   const AlignConfig& config_;
   FaceTemplate target_;
+  std::vector<double> weights_;
   std::unique_ptr<FaceDetector> detector_;
   std::shared_ptr<const LandmarkPredictor> predictor_;
 };

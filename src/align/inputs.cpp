@@ -25,22 +25,22 @@ std::string lower(std::string s) {
 
 std::string without_extension(const fs::path& rel) { return (rel.parent_path() / rel.stem()).generic_string(); }
 
+// With a tab, the path is everything before the first tab (so it may contain spaces) and the numbers
+// follow, separated by tabs or spaces; without a tab, all fields are separated by whitespace.
 std::vector<std::string> split_fields(const std::string& line) {
   std::vector<std::string> out;
-  if (line.find('\t') != std::string::npos) {
-    std::string field;
-    std::istringstream s(line);
-    while (std::getline(s, field, '\t')) {
-      // trim spaces around each field
-      const auto b = field.find_first_not_of(" \r");
-      const auto e = field.find_last_not_of(" \r");
-      if (b != std::string::npos) out.push_back(field.substr(b, e - b + 1));
-    }
-  } else {
-    std::istringstream s(line);
-    std::string field;
-    while (s >> field) out.push_back(field);
+  std::string numbers = line;
+  const auto tab = line.find('\t');
+  if (tab != std::string::npos) {
+    std::string path = line.substr(0, tab);
+    while (!path.empty() && (path.back() == ' ' || path.back() == '\r')) path.pop_back();
+    const auto b = path.find_first_not_of(' ');
+    out.push_back(b == std::string::npos ? "" : path.substr(b));
+    numbers = line.substr(tab + 1);
   }
+  std::istringstream s(numbers);
+  std::string field;
+  while (s >> field) out.push_back(field);
   return out;
 }
 
@@ -99,6 +99,7 @@ InputSet collect_list(const AlignConfig& config) {
     const auto first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] == '#') continue;
     const auto fields = split_fields(line);
+    FV_CHECK(!fields.empty() && !fields[0].empty(), FormatError, "{}:{}: empty path", list.string(), line_no);
     const std::size_t numbers = fields.size() - 1;
     FV_CHECK(numbers == 0 || numbers == 4 || numbers == 10, FormatError,
              "{}:{}: expected 'path', 'path x y w h' or 'path x1 y1 ... x5 y5' (left eye, right eye, nose, left "

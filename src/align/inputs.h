@@ -35,7 +35,8 @@ struct InputSet {
 //   path                      detect faces
 //   path x y w h              use this face box (landmarks from the 68-point model)
 //   path x1 y1 ... x5 y5      use these 5 landmarks (order of core/landmarks.h); no detection
-// fields separated by tabs if the line has a tab, else by whitespace; identity = the path's parent folder.
+// a tab ends the path (which may then contain spaces), numbers are separated by whitespace; identity = the path's
+// parent folder.
 // Throws FormatError naming the list file and line for malformed lines, ConfigError/IoError otherwise.
 InputSet collect_inputs(const AlignConfig& config);
 

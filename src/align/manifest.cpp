@@ -158,7 +158,6 @@ ManifestState read_manifest(const std::filesystem::path& path) {
   std::size_t pos = 0;
   int line_no = 0;
   std::vector<ManifestRow> group;  // rows of the input being read
-  std::uint64_t group_start = 0;
   while (pos < text.size()) {
     const std::size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) break;  // torn last line: ignored, cut off by the writer
@@ -173,15 +172,7 @@ ManifestState read_manifest(const std::filesystem::path& path) {
       pos = next;
       continue;
     }
-    ManifestRow row;
-    try {
-      row = parse_manifest_line(line, path.string(), line_no);
-    } catch (const FormatError&) {
-      // A malformed line is tolerated only as the very last line (a torn write); otherwise it is an error.
-      if (text.find('\n', next) == std::string::npos && next == text.size()) break;
-      throw;
-    }
-    if (group.empty()) group_start = pos;
+    const ManifestRow row = parse_manifest_line(line, path.string(), line_no);
     FV_CHECK(group.empty() || (group.front().key() == row.key() && row.face == static_cast<int>(group.size())),
              FormatError, "{}:{}: rows of '{}' are incomplete (expected face {} of {})", path.string(), line_no,
              group.empty() ? "" : group.front().input, group.size(), group.empty() ? 0 : group.front().faces);
@@ -198,7 +189,6 @@ ManifestState read_manifest(const std::filesystem::path& path) {
     }
     pos = next;
   }
-  (void)group_start;
   return state;
 }
 

@@ -23,24 +23,33 @@ Similarity Similarity::inverse() const {
   return r;
 }
 
-Similarity fit_similarity(const std::vector<Point2f>& src, const std::vector<Point2f>& dst) {
+Similarity fit_similarity(const std::vector<Point2f>& src, const std::vector<Point2f>& dst,
+                          const std::vector<double>& weights) {
   FV_CHECK_EQ(src.size(), dst.size(), DataError, "fit_similarity needs as many source as target points");
   FV_CHECK_GE(src.size(), std::size_t(2), DataError, "fit_similarity needs at least two points");
-  const double n = static_cast<double>(src.size());
+  FV_CHECK(weights.empty() || weights.size() == src.size(), DataError, "fit_similarity: {} weights for {} points",
+           weights.size(), src.size());
+  auto w = [&](std::size_t i) { return weights.empty() ? 1.0 : weights[i]; };
+  double n = 0;
+  for (std::size_t i = 0; i < src.size(); ++i) {
+    FV_CHECK(w(i) >= 0 && std::isfinite(w(i)), DataError, "fit_similarity: weight {} is {}", i, w(i));
+    n += w(i);
+  }
+  FV_CHECK(n > 0, DataError, "fit_similarity: the weights sum to 0");
   double msx = 0, msy = 0, mdx = 0, mdy = 0;
   for (std::size_t i = 0; i < src.size(); ++i) {
-    msx += src[i].x / n;
-    msy += src[i].y / n;
-    mdx += dst[i].x / n;
-    mdy += dst[i].y / n;
+    msx += w(i) * src[i].x / n;
+    msy += w(i) * src[i].y / n;
+    mdx += w(i) * dst[i].x / n;
+    mdy += w(i) * dst[i].y / n;
   }
   double ss = 0, dot = 0, cross = 0;
   for (std::size_t i = 0; i < src.size(); ++i) {
     const double sx = src[i].x - msx, sy = src[i].y - msy;
     const double dx = dst[i].x - mdx, dy = dst[i].y - mdy;
-    ss += sx * sx + sy * sy;
-    dot += sx * dx + sy * dy;
-    cross += sx * dy - sy * dx;
+    ss += w(i) * (sx * sx + sy * sy);
+    dot += w(i) * (sx * dx + sy * dy);
+    cross += w(i) * (sx * dy - sy * dx);
   }
   FV_CHECK(ss > 1e-12 && std::isfinite(ss), DataError, "fit_similarity: the source points all coincide (or are not finite)");
   Similarity t;
@@ -51,8 +60,9 @@ Similarity fit_similarity(const std::vector<Point2f>& src, const std::vector<Poi
   return t;
 }
 
-Similarity fit_similarity(const Landmarks5& src, const Landmarks5& dst) {
-  return fit_similarity(std::vector<Point2f>(src.begin(), src.end()), std::vector<Point2f>(dst.begin(), dst.end()));
+Similarity fit_similarity(const Landmarks5& src, const Landmarks5& dst, const std::vector<double>& weights) {
+  return fit_similarity(std::vector<Point2f>(src.begin(), src.end()), std::vector<Point2f>(dst.begin(), dst.end()),
+                        weights);
 }
 
 }  // namespace fv

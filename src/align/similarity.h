@@ -22,8 +22,12 @@ struct Similarity {
 // rotation-and-scale matrix [a -b; b a] makes the problem linear, so the closed form is
 //   a = sum(s_i . d_i) / sum|s_i|^2,  b = sum(s_i x d_i) / sum|s_i|^2   on centred points,
 // identical to Umeyama's SVD solution with the reflection correction (no reflections are ever returned).
-// Requires: src.size() == dst.size() >= 2 and the src points not all equal; throws DataError otherwise.
-Similarity fit_similarity(const std::vector<Point2f>& src, const std::vector<Point2f>& dst);
-Similarity fit_similarity(const Landmarks5& src, const Landmarks5& dst);
+// With `weights` (one per point, >= 0; empty = all 1) it minimises sum_i w_i |T(src_i) - dst_i|^2: the
+// same closed form with weighted means and sums.
+// Requires: src.size() == dst.size() >= 2, the src points (with weight > 0) not all equal, weights empty or
+// of the same size with a positive sum; throws DataError otherwise.
+Similarity fit_similarity(const std::vector<Point2f>& src, const std::vector<Point2f>& dst,
+                          const std::vector<double>& weights = {});
+Similarity fit_similarity(const Landmarks5& src, const Landmarks5& dst, const std::vector<double>& weights = {});
 
 }  // namespace fv
