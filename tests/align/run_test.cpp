@@ -238,3 +238,46 @@ TEST(AlignRun, ListFileWithGivenLandmarksAndMissingFiles) {
 
 }  // namespace
 }  // namespace fv
+
+namespace fv {
+namespace {
+
+TEST(AlignRun, SeveralFacesPolicies) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  const cv::Mat face = testing::astronaut_250();
+  cv::Mat two;
+  cv::hconcat(face, face, two);  // two faces side by side
+  fs::create_directories(dir / "in" / "p");
+  ASSERT_TRUE(cv::imwrite((dir / "in" / "p" / "two.png").string(), two));
+  AlignConfig reject = base_config(dir / "in", dir / "reject");
+  reject.policy = MultiFacePolicy::kReject;
+  run(reject);
+  const ManifestState r = read_manifest(dir / "reject" / "manifest.csv");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].status, AlignStatus::kSeveralFaces);
+  EXPECT_EQ(r.rows[0].detail, "2 faces detected");
+
+  AlignConfig all = base_config(dir / "in", dir / "all");
+  all.policy = MultiFacePolicy::kAll;
+  all.write_recordio = true;
+  run(all);
+  const ManifestState a = read_manifest(dir / "all" / "manifest.csv");
+  ASSERT_EQ(a.rows.size(), 2u);
+  EXPECT_EQ(a.rows[0].faces, 2);
+  EXPECT_EQ(a.rows[1].face, 1);
+  EXPECT_LT(a.rows[0].x, a.rows[1].x);  // left to right
+  EXPECT_NEAR(a.rows[1].x - a.rows[0].x, 250.f, 2.f);
+  EXPECT_EQ(a.rows[0].output, "images/p/two_0.jpg");
+  EXPECT_EQ(a.rows[1].record, 1);
+  EXPECT_TRUE(fs::exists(dir / "all" / "images/p/two_1.jpg"));
+  EXPECT_EQ(a.records, 2u);
+
+  AlignConfig center = base_config(dir / "in", dir / "center");
+  center.policy = MultiFacePolicy::kLargest;
+  run(center);
+  EXPECT_EQ(read_manifest(dir / "center" / "manifest.csv").rows.size(), 1u);
+}
+
+}  // namespace
+}  // namespace fv
