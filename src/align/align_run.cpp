@@ -86,8 +86,18 @@ AlignRunResult run_align(const AlignConfig& config, const std::string& config_in
   std::set<std::string> done;
   for (const auto& r : state.rows) done.insert(r.key());
   std::vector<const InputItem*> todo;
+  std::size_t matched = 0;
   for (std::size_t i = begin; i < end; ++i) {
-    if (!done.count(inputs.items[i].key)) todo.push_back(&inputs.items[i]);
+    if (done.count(inputs.items[i].key)) {
+      ++matched;
+    } else {
+      todo.push_back(&inputs.items[i]);
+    }
+  }
+  if (matched < done.size()) {
+    log::warn("'{}' lists {} inputs that are not among this shard's inputs (another input.path, shard or "
+              "dataset?); they are kept and counted in the summary",
+              manifest_path.string(), done.size() - matched);
   }
   result.skipped = result.shard_inputs - todo.size();
   if (config.max_items > 0 && todo.size() > static_cast<std::size_t>(config.max_items)) todo.resize(config.max_items);

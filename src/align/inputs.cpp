@@ -76,7 +76,7 @@ InputSet collect_folder(const AlignConfig& config) {
   InputSet set;
   for (const auto& rel : relatives) {
     InputItem item;
-    item.path = (root / rel).string();
+    item.path = (root / rel).lexically_normal().string();
     item.key = item.path;
     item.relative = without_extension(rel);
     const auto slash = rel.find('/');
@@ -109,7 +109,7 @@ InputSet collect_list(const AlignConfig& config) {
     item.line = line_no;
     const fs::path p(fields[0]);
     const fs::path full = p.is_absolute() ? p : root / p;
-    item.path = full.string();
+    item.path = full.lexically_normal().string();
     item.key = fmt::format("{}#{}", item.path, line_no);
     fs::path rel = p.is_absolute() ? fs::relative(full, root) : p;
     if (rel.empty() || *rel.begin() == "..") rel = p.relative_path();
@@ -166,8 +166,8 @@ InputSet collect_inputs(const AlignConfig& config) {
       break;
     default: {
       InputItem item;
-      item.path = config.input;
-      item.key = config.input;
+      item.path = input.lexically_normal().string();
+      item.key = item.path;
       item.relative = input.stem().string();
       set.items.push_back(std::move(item));
     }

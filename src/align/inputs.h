@@ -12,7 +12,7 @@
 namespace fv {
 
 struct InputItem {
-  std::string path;      // the file to read, as enumerated (input.path joined with the relative path)
+  std::string path;      // the file to read: input.path joined with the relative path, lexically normalised
   std::string key;       // unique key in the manifest: path, plus "#<line>" for list items
   std::string relative;  // output path stem relative to the output's images/ folder, without extension
   std::string identity;  // identity name (first folder under the root; a list item's parent folder)
