@@ -93,7 +93,8 @@ void AlignConfig::validate() const {
   FV_CHECK(std::filesystem::exists(input), ConfigError, "input.path: '{}' does not exist", input);
   FV_CHECK(!output_dir.empty(), ConfigError, "output.dir: required");
   FV_CHECK(write_images || write_recordio, ConfigError, "output.images and output.recordio are both false: nothing to write");
-  FV_CHECK(max_file_bytes > 0, ConfigError, "input.max_file_bytes must be > 0");
+  FV_CHECK(max_file_bytes > 0 && max_file_bytes < (1ll << 31), ConfigError,
+           "input.max_file_bytes must be in [1, 2^31) (OpenCV decodes buffers of int size), got {}", max_file_bytes);
   FV_CHECK(max_pixels > 0, ConfigError, "input.max_pixels must be > 0");
   FV_CHECK(min_size >= 1, ConfigError, "input.min_size must be >= 1");
   FV_CHECK(upsample >= 0 && upsample <= 4, ConfigError, "detect.upsample must be in [0, 4], got {}", upsample);

@@ -22,16 +22,39 @@ std::uint32_t be32(const unsigned char* p) { return be16(p) << 16 | be16(p + 2);
 std::uint32_t le16(const unsigned char* p) { return std::uint32_t(p[1]) << 8 | p[0]; }
 std::uint32_t le32(const unsigned char* p) { return le16(p + 2) << 16 | le16(p); }
 
+// True when the JPEG's marker structure reaches an end-of-image marker: segments are skipped by their
+// length, entropy-coded data byte by byte (inside it FF is followed only by 00 stuffing, FF fill or RSTn),
+// through every scan of a progressive file. Data appended after EOI (phone trailers) does not matter;
+// a file cut short never reaches EOI, where libjpeg would silently grey out the missing rows.
+bool jpeg_reaches_eoi(const unsigned char* p, std::size_t n) {
+  std::size_t i = 2;
+  while (i + 1 < n) {
+    if (p[i] != 0xff) return false;
+    const unsigned char m = p[i + 1];
+    if (m == 0xd9) return true;
+    if (m == 0xff) {
+      ++i;
+      continue;
+    }
+    if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    if (i + 4 > n) return false;
+    i += 2 + be16(p + i + 2);
+    if (m != 0xda) continue;
+    // Entropy-coded data of a scan: find the next real marker.
+    while (i + 1 < n) {
+      if (p[i] == 0xff && p[i + 1] != 0x00 && p[i + 1] != 0xff && !(p[i + 1] >= 0xd0 && p[i + 1] <= 0xd7)) break;
+      i += (p[i] == 0xff) ? 2 : 1;
+    }
+  }
+  return false;
+}
+
 void probe_jpeg(const unsigned char* p, std::size_t n, ImageHeader* h) {
   h->format = "jpeg";
-  // End of image: FF D9 can only occur as a marker (entropy-coded FF bytes are stuffed with 00), so its
-  // absence from the tail means the file was cut short; libjpeg would silently grey out the rest.
-  const std::size_t tail = n < 4096 ? n : 4096;
-  bool eoi = false;
-  for (std::size_t i = n - tail; i + 1 < n; ++i) {
-    if (p[i] == 0xff && p[i + 1] == 0xd9) eoi = true;
-  }
-  h->truncated = !eoi;
+  h->truncated = !jpeg_reaches_eoi(p, n);
   std::size_t i = 2;
   while (i + 4 <= n) {
     if (p[i] != 0xff) return;
@@ -133,7 +156,7 @@ DecodedImage decode_image_bytes(std::string_view bytes, const DecodeLimits& limi
   }
   if (header.truncated) {
     out.status = DecodeStatus::kTruncated;
-    out.detail = "JPEG has no end-of-image marker";
+    out.detail = "JPEG data ends before its end-of-image marker";
     return out;
   }
   cv::Mat img;

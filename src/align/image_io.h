@@ -16,7 +16,7 @@ struct ImageHeader {
   std::string format;  // "jpeg", "png", "bmp", "gif", "webp", "pnm"
   std::int64_t width = 0;
   std::int64_t height = 0;
-  bool truncated = false;  // JPEG without an end-of-image marker near its end
+  bool truncated = false;  // JPEG whose markers and scans end before an end-of-image marker
 };
 
 // Reads width/height from JPEG (SOFn), PNG (IHDR), BMP, GIF, WebP (VP8/VP8L/VP8X) and PNM headers.

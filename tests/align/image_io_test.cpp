@@ -54,6 +54,15 @@ TEST(ImageIo, MalformedInputsGetTheirStatus) {
 
   EXPECT_EQ(decode_image_bytes("", limits).status, DecodeStatus::kUnreadable);
   EXPECT_EQ(decode_image_bytes(jpg.substr(0, jpg.size() / 2), limits).status, DecodeStatus::kTruncated);
+  EXPECT_EQ(decode_image_bytes(jpg.substr(0, jpg.size() - 2), limits).status, DecodeStatus::kTruncated);
+  // Data appended after the end-of-image marker (as some phones do) is not truncation.
+  EXPECT_EQ(decode_image_bytes(jpg + std::string(10000, '\x5a'), limits).status, DecodeStatus::kOk);
+  // Progressive JPEGs have several scans; each must be walked to reach the end marker.
+  std::vector<unsigned char> progressive;
+  ASSERT_TRUE(cv::imencode(".jpg", img, progressive, {cv::IMWRITE_JPEG_PROGRESSIVE, 1}));
+  const std::string prog(progressive.begin(), progressive.end());
+  EXPECT_EQ(decode_image_bytes(prog, limits).status, DecodeStatus::kOk);
+  EXPECT_EQ(decode_image_bytes(prog.substr(0, prog.size() * 3 / 4), limits).status, DecodeStatus::kTruncated);
   EXPECT_EQ(decode_image_bytes("this is a text file, not a JPEG\n", limits).status, DecodeStatus::kUnreadable);
   const std::string png = encode(img, ".png");
   EXPECT_EQ(decode_image_bytes(png.substr(0, png.size() / 2), limits).status, DecodeStatus::kUnreadable);
