@@ -56,6 +56,17 @@ BackboneOptions resolve(BackboneOptions o) {
   return o;
 }
 
+void bind(OptionSet& set, BackboneOptions* o) {
+  set.add_enum("model.backbone", &o->kind(), backbone_kind_names(),
+               "network: mnist, cifar (the L-Softmax/SM-Softmax papers' CNNs), sphereface20, iresnet18, iresnet50, "
+               "iresnet100, mobilefacenet")
+      .add("model.embedding_dim", &o->embedding_dim(), "embedding size (0 = the network's own)")
+      .add("model.input_height", &o->input_height(), "input height in pixels (0 = the network's own)")
+      .add("model.input_width", &o->input_width(), "input width in pixels (0 = the network's own)")
+      .add("model.in_channels", &o->in_channels(), "input channels (0 = the network's own)")
+      .add("model.dropout", &o->dropout(), "dropout before the embedding layer");
+}
+
 std::shared_ptr<Backbone> make_backbone(const BackboneOptions& options) {
   const BackboneOptions o = resolve(options);
   switch (o.kind()) {

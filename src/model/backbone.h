@@ -12,6 +12,8 @@
 
 namespace fv {
 
+class OptionSet;
+
 enum class BackboneKind {
   kMnistNet,       // L-Softmax / SM-Softmax papers' VGG-style MNIST network (Table 1), 28x28x1, FC 256
   kCifarNet,       // the same papers' CIFAR-10 network, 32x32x3, FC 256
@@ -44,6 +46,10 @@ struct BackboneOptions {
 // The options with every 0 replaced by the network's own value. Throws ConfigError naming the key
 // (model.embedding_dim, model.input_height, model.input_width, model.in_channels, model.dropout).
 BackboneOptions resolve(BackboneOptions options);
+
+// Binds model.backbone, model.embedding_dim, model.input_height, model.input_width, model.in_channels and
+// model.dropout to `options` (its current values are the defaults). Call resolve() after parsing.
+void bind(OptionSet& set, BackboneOptions* options);
 
 class Backbone : public torch::nn::Module {
  public:

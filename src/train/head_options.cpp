@@ -101,6 +101,24 @@ double l2softmax_alpha_lower_bound(int64_t num_classes, double p) {
   return std::log(p * static_cast<double>(num_classes - 2) / (1.0 - p));
 }
 
+void bind(OptionSet& set, HeadOptions* o) {
+  set.add_enum("train.loss", &o->kind(), margin_kind_names(),
+               "loss: softmax, lsoftmax (Liu 2016), asoftmax (SphereFace), l2softmax (Ranjan 2017), smsoftmax "
+               "(Liang 2017), cosface, arcface")
+      .add("train.m", &o->m(),
+           "margin: integer 1..4 (lsoftmax, asoftmax), >= 0 (smsoftmax), cosine units in [0,1] (cosface), "
+           "radians in [0,pi/2] (arcface)")
+      .add("train.s", &o->s(), "scale of the cosine logits (cosface, arcface)")
+      .add("train.alpha", &o->alpha(), "feature norm alpha (l2softmax; initial value when learned)")
+      .add("train.learn_alpha", &o->learn_alpha(), "learn alpha (l2softmax)")
+      .add("train.bias", &o->bias(), "bias on the logits (softmax, l2softmax, smsoftmax only)")
+      .add("train.lambda_base", &o->lambda_base(), "L-Softmax annealing: lambda = max(min, base (1+gamma it)^-power)")
+      .add("train.lambda_gamma", &o->lambda_gamma(), "L-Softmax annealing gamma")
+      .add("train.lambda_power", &o->lambda_power(), "L-Softmax annealing power")
+      .add("train.lambda_min", &o->lambda_min(), "L-Softmax annealing floor")
+      .add("train.easy_margin", &o->easy_margin(), "arcface: margin only where cos(theta) > 0");
+}
+
 std::string describe(const HeadOptions& o) {
   std::string text = fmt::format("loss={} num_classes={} embedding_dim={}", margin_kind_name(o.kind()),
                                  o.num_classes(), o.embedding_dim());

@@ -11,6 +11,8 @@
 
 namespace fv {
 
+class OptionSet;
+
 // The margin applied to the target logit. Parsed from its name once (parse_margin_kind).
 enum class MarginKind {
   kSoftmax,    // W^T x + b (the baseline)
@@ -66,6 +68,12 @@ double lsoftmax_lambda(const HeadOptions& options, int64_t iteration);
 // Ranjan et al. 2017, eq. (8): the smallest alpha for which a class can reach probability p among
 // `num_classes` classes, alpha_low = log(p (C - 2) / (1 - p)). Requires C > 2 and 0 < p < 1 (else ConfigError).
 double l2softmax_alpha_lower_bound(int64_t num_classes, double p = 0.9);
+
+// Binds the loss keys to `options` (its current values are the defaults): train.loss, train.m, train.s,
+// train.alpha, train.learn_alpha, train.bias, train.lambda_base, train.lambda_gamma, train.lambda_power,
+// train.lambda_min, train.easy_margin. num_classes and embedding_dim are not keys: they come from the
+// dataset and the backbone. Call validate() after parsing.
+void bind(OptionSet& set, HeadOptions* options);
 
 // One line with every hyper-parameter that applies to options.kind(), for logs.
 std::string describe(const HeadOptions& options);
