@@ -32,7 +32,7 @@ ClassifierHeadImpl::ClassifierHeadImpl(const HeadOptions& options) : options_(op
   }
   if (options_.kind() == MarginKind::kL2Softmax) {
     auto a = torch::full({}, options_.alpha(), torch::kFloat);
-    alpha_ = options_.learn_alpha() ? register_parameter("alpha", a) : register_buffer("alpha", a);
+    alpha_tensor = options_.learn_alpha() ? register_parameter("alpha", a) : register_buffer("alpha", a);
   }
   margin_ = make_margin(options_);
 }
@@ -55,7 +55,7 @@ ClassifierHeadImpl::Geometry ClassifierHeadImpl::geometry(const torch::Tensor& f
       g.logits = torch::matmul(x, w.t());
       break;
     case MarginKind::kL2Softmax:
-      g.logits = torch::matmul(normalize_rows(x) * alpha_.to(dtype), w.t());
+      g.logits = torch::matmul(normalize_rows(x) * alpha_tensor.to(dtype), w.t());
       break;
     case MarginKind::kLSoftmax:
       g.logits = torch::matmul(x, w.t());
@@ -122,7 +122,7 @@ torch::Tensor ClassifierHeadImpl::inference_logits(const torch::Tensor& features
   return geometry(features).logits;
 }
 
-double ClassifierHeadImpl::alpha() const { return alpha_.defined() ? alpha_.item<double>() : 0.0; }
+double ClassifierHeadImpl::alpha() const { return alpha_tensor.defined() ? alpha_tensor.item<double>() : 0.0; }
 
 void ClassifierHeadImpl::pretty_print(std::ostream& stream) const { stream << "fv::ClassifierHead(" << describe(options_) << ")"; }
 

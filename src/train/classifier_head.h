@@ -40,7 +40,7 @@ class ClassifierHeadImpl : public torch::nn::Module {
 
   torch::Tensor weight;  // [num_classes, embedding_dim]
   torch::Tensor bias;    // [num_classes] or undefined
-  torch::Tensor alpha_;  // 0-D (L2-softmax only) or undefined
+  torch::Tensor alpha_tensor;  // 0-D, registered as "alpha" (L2-softmax only; a parameter when learned) or undefined
 
  private:
   struct Geometry {

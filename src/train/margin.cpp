@@ -89,7 +89,7 @@ class CosineMargin final : public Margin {
 // c - m sin(m) (th = cos(pi - m), mm = sin(pi - m) m), or with easy_margin keeps c where c <= 0.
 class AngularMargin final : public Margin {
  public:
-  AngularMargin(double m, bool easy) : m_(m), easy_(easy) {
+  AngularMargin(double m, bool easy) : easy_(easy) {
     const double pi = std::acos(-1.0);
     cos_m_ = std::cos(m);
     sin_m_ = std::sin(m);
@@ -108,7 +108,6 @@ class AngularMargin final : public Margin {
 
  private:
   static constexpr double kSinSquaredFloor = 1e-7;
-  double m_;
   bool easy_;
   double cos_m_, sin_m_, th_, mm_;
 };
