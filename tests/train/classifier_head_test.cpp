@@ -2,8 +2,10 @@
 // gradients in double precision, the papers' limits, and finiteness at cos(theta) = +-1.
 #include "train/classifier_head.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <vector>
@@ -411,6 +413,48 @@ TEST(ClassifierHead, EveryLossTrainsOnSeparableData) {
     const double accuracy = top1_accuracy(head->inference_logits(embed->forward(x)), y).item<double>();
     EXPECT_GT(accuracy, 0.95) << describe(o);
     EXPECT_LT(last, 0.5 * first) << describe(o) << " loss " << first << " -> " << last;
+  }
+}
+
+}  // namespace
+}  // namespace fv
+
+namespace fv {
+namespace {
+
+// CPU autocast on/off across LibTorch 1.13 and 2.x (the API changed).
+void set_cpu_autocast(bool enabled) {
+#if TORCH_VERSION_MAJOR >= 2
+  at::autocast::set_autocast_enabled(at::kCPU, enabled);
+#else
+  at::autocast::set_cpu_enabled(enabled);
+#endif
+}
+
+struct CpuAutocast {
+  CpuAutocast() { set_cpu_autocast(true); }
+  ~CpuAutocast() {
+    set_cpu_autocast(false);
+    at::autocast::clear_cache();
+  }
+};
+
+TEST(ClassifierHead, LogitsStayFp32InsideAutocast) {
+  torch::manual_seed(4);
+  const auto x = torch::randn({16, 32});
+  const auto y = torch::randint(0, 50, {16}, torch::kLong);
+  for (auto kind : {MarginKind::kSoftmax, MarginKind::kLSoftmax, MarginKind::kArcFace}) {
+    ClassifierHead head(HeadOptions(50, 32).kind(kind).m(kind == MarginKind::kLSoftmax ? 3 : 0.5).lambda_base(0));
+    const auto reference = head->forward(x, y, 0);
+    CpuAutocast autocast;
+    // Precondition: autocast is really on (a bare matmul comes out in bfloat16).
+    ASSERT_EQ(torch::matmul(x, head->weight.t()).scalar_type(), torch::kBFloat16);
+    const auto out = head->forward(x, y, 0);
+    EXPECT_EQ(out.logits.scalar_type(), torch::kFloat);
+    EXPECT_EQ(out.loss.scalar_type(), torch::kFloat);
+    // bfloat16 logits would differ by ~1e-2 relative; fp32 ones agree to rounding.
+    EXPECT_TRUE(torch::allclose(out.logits, reference.logits, 1e-5, 1e-6)) << margin_kind_name(kind);
+    EXPECT_NEAR(out.loss.item<double>(), reference.loss.item<double>(), 1e-5);
   }
 }
 
