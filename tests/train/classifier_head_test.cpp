@@ -422,9 +422,9 @@ TEST(ClassifierHead, EveryLossTrainsOnSeparableData) {
 namespace fv {
 namespace {
 
-// CPU autocast on/off across LibTorch 1.13 and 2.x (the API changed).
+// CPU autocast on/off across LibTorch versions (set_cpu_enabled became set_autocast_enabled(kCPU) in 2.4).
 void set_cpu_autocast(bool enabled) {
-#if TORCH_VERSION_MAJOR >= 2
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
   at::autocast::set_autocast_enabled(at::kCPU, enabled);
 #else
   at::autocast::set_cpu_enabled(enabled);
