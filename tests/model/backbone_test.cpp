@@ -189,6 +189,44 @@ TEST(Backbone, GradientsReachTheFirstLayer) {
   EXPECT_GT(net->parameters().front().grad().abs().sum().item<double>(), 0.0);
 }
 
+// (in, out, kernel h, stride h) of every Conv2d, in registration order.
+std::vector<std::vector<int64_t>> convs_of(const torch::nn::Module& net) {
+  std::vector<std::vector<int64_t>> out;
+  for (const auto& m : net.modules(/*include_self=*/false)) {
+    if (const auto* conv = m->as<torch::nn::Conv2d>()) {
+      const auto& o = conv->options;
+      out.push_back({o.in_channels(), o.out_channels(), (*o.kernel_size())[0], (*o.stride())[0]});
+    }
+  }
+  return out;
+}
+
+TEST(Backbone, PaperNetworksFollowTheirTables) {
+  // L-Softmax Table 1, MNIST: conv0 [3x3,64]x1 + three stages [3x3,64]x3 = 10 convs, all 3x3 stride 1.
+  const auto mnist = convs_of(*make_backbone(BackboneOptions(BackboneKind::kMnistNet)));
+  ASSERT_EQ(mnist.size(), 10u);
+  EXPECT_EQ(mnist[0], (std::vector<int64_t>{1, 64, 3, 1}));
+  for (size_t i = 1; i < mnist.size(); ++i) EXPECT_EQ(mnist[i], (std::vector<int64_t>{64, 64, 3, 1})) << i;
+  // CIFAR-10: conv0 [3x3,64]x1, [3x3,64]x4, [3x3,96]x4, [3x3,128]x4 = 13 convs.
+  const auto cifar = convs_of(*make_backbone(BackboneOptions(BackboneKind::kCifarNet)));
+  ASSERT_EQ(cifar.size(), 13u);
+  EXPECT_EQ(cifar[0], (std::vector<int64_t>{3, 64, 3, 1}));
+  EXPECT_EQ(cifar[4], (std::vector<int64_t>{64, 64, 3, 1}));
+  EXPECT_EQ(cifar[5], (std::vector<int64_t>{64, 96, 3, 1}));
+  EXPECT_EQ(cifar[9], (std::vector<int64_t>{96, 128, 3, 1}));
+  EXPECT_EQ(cifar[12], (std::vector<int64_t>{128, 128, 3, 1}));
+  // SphereFace-20: 20 convs; stride-2 convs open the four stages, followed by 1, 2, 4, 1 residual units.
+  const auto sphere = convs_of(*make_backbone(BackboneOptions(BackboneKind::kSphereFace20)));
+  ASSERT_EQ(sphere.size(), 20u);
+  std::vector<size_t> stride2;
+  for (size_t i = 0; i < sphere.size(); ++i)
+    if (sphere[i][3] == 2) stride2.push_back(i);
+  EXPECT_EQ(stride2, (std::vector<size_t>{0, 3, 8, 17}));
+  EXPECT_EQ(sphere[17], (std::vector<int64_t>{256, 512, 3, 2}));
+  auto sphere_net = make_backbone(BackboneOptions(BackboneKind::kSphereFace20));
+  EXPECT_EQ(sphere_net->named_parameters()["fc5.weight"].sizes().vec(), (std::vector<int64_t>{512, 512 * 7 * 6}));
+}
+
 TEST(Backbone, RejectsBadOptionsAndInputs) {
   auto expect_key = [](const BackboneOptions& o, const std::string& key) {
     try {
