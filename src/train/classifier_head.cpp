@@ -1,0 +1,129 @@
+// ClassifierHead: class weights, fp32 logits, the margin on the target column, and the cross-entropy.
+#include "train/classifier_head.h"
+
+#include <c10/core/impl/LocalDispatchKeySet.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/check.h"
+#include "core/error.h"
+#include "train/cross_entropy.h"
+
+namespace fv {
+
+namespace {
+
+// ||x|| per row, with a floor so that a zero row has a finite gradient (0 instead of 0/0).
+torch::Tensor safe_row_norm(const torch::Tensor& x) { return x.pow(2).sum(1).clamp_min(1e-24).sqrt(); }
+
+torch::Tensor normalize_rows(const torch::Tensor& x) { return x / safe_row_norm(x).unsqueeze(1); }
+
+bool uses_bias(MarginKind kind) {
+  return kind == MarginKind::kSoftmax || kind == MarginKind::kL2Softmax || kind == MarginKind::kSMSoftmax;
+}
+
+}  // namespace
+
+ClassifierHeadImpl::ClassifierHeadImpl(const HeadOptions& options) : options_(options) {
+  validate(options_);
+  weight = register_parameter("weight", torch::randn({options_.num_classes(), options_.embedding_dim()}) * 0.01);
+  if (options_.bias() && uses_bias(options_.kind())) {
+    bias = register_parameter("bias", torch::zeros({options_.num_classes()}));
+  }
+  if (options_.kind() == MarginKind::kL2Softmax) {
+    auto a = torch::full({}, options_.alpha(), torch::kFloat);
+    alpha_tensor = options_.learn_alpha() ? register_parameter("alpha", a) : register_buffer("alpha", a);
+  }
+  margin_ = make_margin(options_);
+}
+
+ClassifierHeadImpl::Geometry ClassifierHeadImpl::geometry(const torch::Tensor& features) const {
+  FV_CHECK(features.dim() == 2 && features.size(1) == options_.embedding_dim() && features.size(0) >= 1, DataError,
+           "the head expects features [N, {}], got [{}]", options_.embedding_dim(),
+           fmt::format("{}", fmt::join(features.sizes(), ", ")));
+  FV_CHECK(features.is_floating_point(), DataError, "the head expects floating-point features");
+  // The logits and the loss are computed in fp32 even inside an autocast region: margins on fp16 logits
+  // are the classic source of NaN / a loss stuck at -log(FLT_MIN).
+  // "At least fp32": a double head (used by the finite-difference tests) stays double.
+  const auto dtype = torch::promote_types(torch::promote_types(features.scalar_type(), weight.scalar_type()), torch::kFloat);
+  const auto x = features.to(dtype);
+  const auto w = weight.to(dtype);
+  Geometry g;
+  switch (options_.kind()) {
+    case MarginKind::kSoftmax:
+    case MarginKind::kSMSoftmax:
+      g.logits = torch::matmul(x, w.t());
+      break;
+    case MarginKind::kL2Softmax:
+      g.logits = torch::matmul(normalize_rows(x) * alpha_tensor.to(dtype), w.t());
+      break;
+    case MarginKind::kLSoftmax:
+      g.logits = torch::matmul(x, w.t());
+      g.norm_x = safe_row_norm(x);
+      g.norm_w = safe_row_norm(w);
+      break;
+    case MarginKind::kASoftmax:
+      g.logits = torch::matmul(x, normalize_rows(w).t());
+      g.norm_x = safe_row_norm(x);
+      break;
+    case MarginKind::kCosFace:
+    case MarginKind::kArcFace:
+      g.cos = torch::matmul(normalize_rows(x), normalize_rows(w).t()).clamp(-1.0, 1.0);
+      g.logits = g.cos * options_.s();
+      break;
+  }
+  if (bias.defined()) g.logits = g.logits + bias.to(g.logits.scalar_type());
+  return g;
+}
+
+HeadOutput ClassifierHeadImpl::forward(const torch::Tensor& features, const torch::Tensor& labels, int64_t iteration) {
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  FV_CHECK(iteration >= 0, DataError, "the iteration must be >= 0 (got {})", iteration);
+  const Geometry g = geometry(features);
+  FV_CHECK(labels.dim() == 1 && labels.size(0) == g.logits.size(0) && labels.scalar_type() == torch::kLong, DataError,
+           "the head expects int64 labels [{}], got [{}]", g.logits.size(0),
+           fmt::format("{}", fmt::join(labels.sizes(), ", ")));
+  if (labels.device().is_cpu() && labels.numel() > 0) {
+    const int64_t lo = labels.min().item<int64_t>();
+    const int64_t hi = labels.max().item<int64_t>();
+    FV_CHECK(lo >= 0 && hi < options_.num_classes(), DataError, "labels must lie in [0, {}), got range [{}, {}]",
+             options_.num_classes(), lo, hi);
+  }
+  const auto index = labels.unsqueeze(1);
+  TargetTerms t;
+  t.plain = g.logits.gather(1, index).squeeze(1);
+  switch (options_.kind()) {
+    case MarginKind::kLSoftmax:
+      t.scale = g.norm_x * g.norm_w.index_select(0, labels);
+      t.cos = (t.plain / t.scale).clamp(-1.0, 1.0);
+      break;
+    case MarginKind::kASoftmax:
+      t.scale = g.norm_x;
+      t.cos = (t.plain / t.scale).clamp(-1.0, 1.0);
+      break;
+    case MarginKind::kCosFace:
+    case MarginKind::kArcFace:
+      t.cos = g.cos.gather(1, index).squeeze(1);
+      t.scale = torch::full_like(t.cos, options_.s());
+      break;
+    default:
+      break;
+  }
+  HeadOutput out;
+  const auto target = margin_->target_logit(t, iteration);
+  out.logits = g.logits.scatter(1, index, target.unsqueeze(1));
+  out.loss = cross_entropy(out.logits, labels);
+  out.lambda = margin_->lambda(iteration);
+  return out;
+}
+
+torch::Tensor ClassifierHeadImpl::inference_logits(const torch::Tensor& features) {
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  return geometry(features).logits;
+}
+
+double ClassifierHeadImpl::alpha() const { return alpha_tensor.defined() ? alpha_tensor.item<double>() : 0.0; }
+
+void ClassifierHeadImpl::pretty_print(std::ostream& stream) const { stream << "fv::ClassifierHead(" << describe(options_) << ")"; }
+
+}  // namespace fv
