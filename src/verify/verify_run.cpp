@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/embedding_store.h"
 #include "core/image_codec.h"
@@ -56,6 +57,24 @@ std::vector<float> embedding_of(const VerifyConfig& config, const std::string& w
   return v;
 }
 
+double threshold_from_report(const std::string& report_path, double far) {
+  nlohmann::json report;
+  try {
+    report = nlohmann::json::parse(read_file(report_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(fmt::format("'{}': not a JSON file: {}", report_path, e.what()));
+  }
+  FV_CHECK(report.value("format", "") == "fv-eval-report" && report.value("version", 0) == 1, FormatError,
+           "'{}' is not an fv-eval report (format fv-eval-report, version 1)", report_path);
+  std::string targets;
+  for (const auto& entry : report.at("tar_at_far")) {
+    const double target = entry.at("far_target").get<double>();
+    if (std::abs(target - far) <= 1e-9 * far) return entry.at("strict").at("threshold").get<double>();
+    targets += fmt::format("{}{}", targets.empty() ? "" : ", ", target);
+  }
+  throw ConfigError(fmt::format("verify.far = {} is not among the FAR targets of '{}': {}", far, report_path, targets));
+}
+
 PairDecision verify_pair(const VerifyConfig& config) {
   PairDecision d;
   d.a = config.a;
@@ -63,6 +82,10 @@ PairDecision verify_pair(const VerifyConfig& config) {
   d.score = dot(embedding_of(config, config.a), embedding_of(config, config.b));
   d.threshold = config.threshold;
   d.threshold_source = "verify.threshold";
+  if (!config.report.empty()) {
+    d.threshold = threshold_from_report(config.report, config.far);
+    d.threshold_source = fmt::format("{} at FAR={} (strict)", config.report, config.far);
+  }
   d.same = d.score >= d.threshold;
   return d;
 }

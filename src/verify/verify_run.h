@@ -27,6 +27,11 @@ struct Ranking {
 // Throws DataError naming the id when it is not in the file.
 std::vector<float> embedding_of(const VerifyConfig& config, const std::string& what);
 
+// The `strict` TAR@FAR threshold (highest TAR among thresholds whose FAR does not exceed `far`) that an
+// fv-eval report.json lists for FAR target `far`. Throws FormatError naming the file for a report of another
+// format, ConfigError listing the targets it has when `far` is not among them.
+double threshold_from_report(const std::string& report_path, double far);
+
 PairDecision verify_pair(const VerifyConfig& config);
 std::vector<Ranking> search(const VerifyConfig& config);
 

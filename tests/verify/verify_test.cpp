@@ -104,6 +104,27 @@ TEST(VerifyPair, ImagesEmbeddedOnTheFly) {
   EXPECT_LT(verify_pair(c).score, 0.999);
 }
 
+TEST(VerifyPair, ThresholdFromAnEvalReport) {
+  testing::TempDir dir;
+  testing::write_text(dir / "report.json", R"({"format": "fv-eval-report", "version": 1, "tar_at_far": [
+    {"far_target": 0.001, "strict": {"threshold": 0.7, "far": 0.0009, "tar": 0.5},
+                          "insightface": {"threshold": 0.65, "far": 0.0011, "tar": 0.55}},
+    {"far_target": 0.01, "strict": {"threshold": 0.55, "far": 0.01, "tar": 0.8},
+                         "insightface": {"threshold": 0.55, "far": 0.01, "tar": 0.8}}]})");
+  EXPECT_DOUBLE_EQ(threshold_from_report((dir / "report.json").string(), 1e-3), 0.7);
+  EXPECT_DOUBLE_EQ(threshold_from_report((dir / "report.json").string(), 1e-2), 0.55);
+  try {
+    threshold_from_report((dir / "report.json").string(), 1e-4);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("0.001, 0.01"), std::string::npos) << e.what();
+  }
+  testing::write_text(dir / "other.json", R"({"format": "something"})");
+  EXPECT_THROW(threshold_from_report((dir / "other.json").string(), 1e-3), FormatError);
+  testing::write_text(dir / "bad.json", "{not json");
+  EXPECT_THROW(threshold_from_report((dir / "bad.json").string(), 1e-3), FormatError);
+}
+
 TEST(Search, RankingFromProbesFile) {
   testing::TempDir dir;
   EmbeddingSet g;
