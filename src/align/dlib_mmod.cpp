@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "align/dlib_detections.h"
 #include "align/face_detector.h"
 #include "core/check.h"
 
@@ -45,24 +46,9 @@ class MmodDetector final : public FaceDetector {
     if (s < 1.0) cv::resize(rgb, rgb, cv::Size(), s, s, cv::INTER_AREA);
     dlib::matrix<dlib::rgb_pixel> img;
     dlib::assign_image(img, dlib::cv_image<dlib::rgb_pixel>(rgb));
-    double factor = 1.0;
-    for (int i = 0; i < options_.upsample; ++i) {
-      dlib::pyramid_up(img);
-      factor *= 2.0;
-    }
+    const double factor = pyramid_up_times(img, options_.upsample);
     std::vector<dlib::mmod_rect> dets = net_.process(img, options_.threshold);
-    std::vector<FaceBox> out;
-    const double k = 1.0 / (factor * s);
-    for (const auto& d : dets) {
-      FaceBox b;
-      b.x = static_cast<float>(d.rect.left() * k);
-      b.y = static_cast<float>(d.rect.top() * k);
-      b.w = static_cast<float>(d.rect.width() * k);
-      b.h = static_cast<float>(d.rect.height() * k);
-      b.score = static_cast<float>(d.detection_confidence);
-      out.push_back(b);
-    }
-    return out;
+    return to_face_boxes(dets, 1.0 / (factor * s));
   }
   std::unique_ptr<FaceDetector> clone() const override { return std::make_unique<MmodDetector>(*this); }
   std::string describe() const override {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "align/dlib_detections.h"
 #include "align/face_detector.h"
 #include "core/check.h"
 
@@ -38,25 +39,10 @@ class HogDetector final : public FaceDetector {
     cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
     dlib::array2d<unsigned char> img;
     dlib::assign_image(img, dlib::cv_image<unsigned char>(grey));
-    double factor = 1.0;
-    for (int i = 0; i < options_.upsample; ++i) {
-      dlib::pyramid_up(img);
-      factor *= 2.0;
-    }
+    const double factor = pyramid_up_times(img, options_.upsample);
     std::vector<dlib::rect_detection> dets;
     detector_(img, dets, options_.threshold);
-    std::vector<FaceBox> out;
-    const double k = 1.0 / (factor * s);
-    for (const auto& d : dets) {
-      FaceBox b;
-      b.x = static_cast<float>(d.rect.left() * k);
-      b.y = static_cast<float>(d.rect.top() * k);
-      b.w = static_cast<float>(d.rect.width() * k);
-      b.h = static_cast<float>(d.rect.height() * k);
-      b.score = static_cast<float>(d.detection_confidence);
-      out.push_back(b);
-    }
-    return out;
+    return to_face_boxes(dets, 1.0 / (factor * s));
   }
   std::unique_ptr<FaceDetector> clone() const override { return std::make_unique<HogDetector>(*this); }
   std::string describe() const override {
