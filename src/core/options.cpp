@@ -166,7 +166,7 @@ bool OptionSet::parse(int argc, const char* const argv[]) {
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
   } catch (const po::error& e) {
-    throw ConfigError(fmt::format("{}: {} (run {} --help for the list of keys)", program_, e.what(), program_));
+    throw ConfigError(fmt::format("{} (run {} --help for the list of keys)", e.what(), program_));
   }
   if (vm.count("help")) {
     std::cout << help();
