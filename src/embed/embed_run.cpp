@@ -48,7 +48,8 @@ std::vector<FailureRow> read_failures(const std::filesystem::path& path, int bat
   if (!in) return rows;
   std::string line;
   std::getline(in, line);
-  FV_CHECK(line == failures_header(batch_size).substr(0, line.size()) && !line.empty(), ConfigError,
+  const std::string expected = failures_header(batch_size).substr(0, failures_header(batch_size).find('\n'));
+  FV_CHECK(line == expected, ConfigError,
            "'{}' was written with another embed.batch_size; resume with the same configuration", path.string());
   std::getline(in, line);  // column names
   for (int number = 3; std::getline(in, line); ++number) {

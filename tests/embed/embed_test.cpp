@@ -148,6 +148,22 @@ TEST_F(EmbedRun, InterruptedThenResumedEqualsUninterrupted) {
   EXPECT_EQ(read_file(dir_ / "full.h5.failures.csv"), read_file(config_.output + ".failures.csv"));
 }
 
+TEST_F(EmbedRun, ResumeWithAnotherBatchSizeIsRefused) {
+  auto source = open_embed_input(config_);
+  auto embedder = make_embedder(config_.embedder);
+  config_.output = (dir_ / "r.h5").string();
+  request_stop();
+  EXPECT_TRUE(run_embed(config_, *source, *embedder, "h").interrupted);  // sidecar says batch_size=3
+  clear_stop_request();
+  config_.batch_size = 30;  // "batch_size=3" is a prefix of "batch_size=30": must still be refused
+  try {
+    run_embed(config_, *source, *embedder, "h");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("embed.batch_size"), std::string::npos) << e.what();
+  }
+}
+
 TEST(EmbedConfig, ValidationNamesTheKey) {
   EmbedConfig c;
   try {
