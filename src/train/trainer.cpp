@@ -1,0 +1,396 @@
+// The training loop (see trainer.h).
+#include "train/trainer.h"
+
+#include <ATen/autocast_mode.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "core/atomic_file.h"
+#include "core/check.h"
+#include "core/error.h"
+#include "core/logging.h"
+#include "core/progress.h"
+#include "core/runtime.h"
+#include "dataset/batch_loader.h"
+#include "model/backbone.h"
+#include "model/model_file.h"
+#include "train/checkpoint.h"
+#include "train/classifier_head.h"
+#include "train/cross_entropy.h"
+#include "train/evaluation.h"
+#include "train/train_log.h"
+#include "train/training_data.h"
+
+namespace fv {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// CUDA autocast for the backbone's forward (the head casts its input up to fp32 itself).
+class AutocastScope {
+ public:
+  AutocastScope(AmpMode mode, bool cuda) : active_(mode != AmpMode::kOff && cuda) {
+    if (!active_) return;
+    const auto dtype = mode == AmpMode::kBf16 ? at::kBFloat16 : at::kHalf;
+#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+    at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(true);
+#endif
+    at::autocast::increment_nesting();
+  }
+  ~AutocastScope() {
+    if (!active_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+    at::autocast::set_enabled(false);
+#endif
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool active_;
+};
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o, double lr,
+                                                        std::vector<torch::Tensor> params) {
+  if (o.kind == OptimizerKind::kAdamW) {
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::SGD>(
+      params, torch::optim::SGDOptions(lr).momentum(o.momentum).weight_decay(o.weight_decay).nesterov(o.nesterov));
+}
+
+// Running means over a log interval.
+struct IntervalStats {
+  double loss = 0, accuracy = 0;
+  std::int64_t steps = 0, images = 0;
+  Clock::time_point start = Clock::now();
+  void reset() { *this = IntervalStats{}; }
+};
+
+}  // namespace
+
+struct Trainer::State {
+  TrainConfig config;
+  std::string config_hash;
+  torch::Device device{torch::kCPU};
+  PreprocessOptions preprocess;
+  std::unique_ptr<SampleSource> train_source;
+  std::unique_ptr<SampleSource> test_source;
+  std::shared_ptr<Backbone> backbone;
+  ClassifierHead head{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<torch::Tensor> params;
+  std::unique_ptr<BatchLoader> loader;
+  std::int64_t batches_per_epoch = 0;
+  std::int64_t total_steps = 0;
+  std::int64_t step = 0;
+  std::int64_t images_seen = 0;
+  double elapsed_before = 0;  // training seconds of earlier sessions
+  double loss_scale = 1.0;    // fp16 only
+  int loader_threads = 1;
+
+  std::filesystem::path output() const { return config.output; }
+
+  CheckpointInfo info(double lambda, double elapsed) const {
+    CheckpointInfo i;
+    i.step = step;
+    i.images_seen = images_seen;
+    i.elapsed_seconds = elapsed;
+    i.config_hash = config_hash;
+    i.num_samples = static_cast<std::int64_t>(train_source->size());
+    i.num_classes = config.head.num_classes();
+    i.loss_scale = loss_scale;
+    i.lambda = lambda;
+    i.backbone = to_json(backbone->options());
+    i.loss = describe(config.head);
+    return i;
+  }
+
+  EvalSettings eval_settings() const {
+    EvalSettings e;
+    e.preprocess = preprocess;
+    e.batch_size = std::max(config.batch_size, 64);
+    e.threads = loader_threads;
+    e.device = device;
+    return e;
+  }
+};
+
+std::filesystem::path Trainer::checkpoint_path(const std::filesystem::path& output) {
+  return output / "checkpoint.fvc";
+}
+std::filesystem::path Trainer::model_path(const std::filesystem::path& output) { return output / "model.fvm"; }
+
+Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  s.config = std::move(config);
+  s.config_hash = std::move(config_hash);
+  const TrainConfig& c = s.config;
+  s.device = select_device(c.device);
+  FV_CHECK(c.amp == AmpMode::kOff || s.device.is_cuda(), ConfigError, "train.amp {} needs a CUDA device",
+           enum_name(amp_mode_names(), c.amp));
+  const int threads = configure_torch_threads(c.threads);
+  s.loader_threads = c.data.loader_threads > 0 ? c.data.loader_threads : threads;
+  s.preprocess = c.preprocess();
+
+  s.train_source = open_training_source(c.data.input, c.data.kind, c.data.labels, "data.input");
+  if (!c.data.test_input.empty())
+    s.test_source = first_samples(
+        open_training_source(c.data.test_input, c.data.kind, c.data.test_labels, "data.test_input"),
+        static_cast<std::size_t>(c.data.test_limit));
+  s.config.head.num_classes(s.train_source->num_classes());
+  validate(s.config.head);
+
+  LoaderOptions lo;
+  lo.batch_size = c.batch_size;
+  lo.shuffle = true;
+  lo.seed = c.seed;
+  lo.threads = s.loader_threads;
+  lo.prefetch = c.data.prefetch;
+  lo.drop_last = true;
+  s.loader = std::make_unique<BatchLoader>(*s.train_source, s.preprocess, c.augment(), lo);
+  s.batches_per_epoch = s.loader->batches_per_epoch();
+  FV_CHECK_GT(s.batches_per_epoch, 0, ConfigError, "train.batch_size {} exceeds the {} training samples",
+              c.batch_size, s.train_source->size());
+  s.total_steps = c.steps > 0 ? c.steps
+                              : static_cast<std::int64_t>(std::ceil(c.epochs * static_cast<double>(s.batches_per_epoch)));
+  s.config.schedule.total_steps = s.total_steps;
+  validate(s.config.schedule);
+
+  torch::manual_seed(c.seed);
+  s.backbone = make_backbone(c.model);
+  s.head = ClassifierHead(s.config.head);
+  s.backbone->to(s.device);
+  s.head->to(s.device);
+  for (const auto& p : s.backbone->parameters()) s.params.push_back(p);
+  for (const auto& p : s.head->parameters()) s.params.push_back(p);
+  s.optimizer = make_optimizer(c.optimizer, c.schedule.lr, s.params);
+
+  const auto checkpoint = checkpoint_path(c.output);
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(checkpoint, ec);
+  if (exists && !c.resume) {
+    throw ConfigError(fmt::format("{} exists (step {}): pass --resume to continue that run, or choose another output",
+                                  checkpoint.string(), read_checkpoint_info(checkpoint).step));
+  }
+  if (exists) {
+    const CheckpointInfo info = load_checkpoint(checkpoint, *s.backbone, *s.head, s.optimizer.get(), s.device);
+    FV_CHECK(info.num_samples == static_cast<std::int64_t>(s.train_source->size()) &&
+                 info.num_classes == s.config.head.num_classes(),
+             ConfigError, "{}: the checkpoint was trained on {} samples of {} classes, data.input has {} of {}",
+             checkpoint.string(), info.num_samples, info.num_classes, s.train_source->size(),
+             s.config.head.num_classes());
+    if (info.config_hash != s.config_hash)
+      log::warn("resuming {} with a different configuration (hash {} -> {})", checkpoint.string(), info.config_hash,
+                s.config_hash);
+    s.step = info.step;
+    s.images_seen = info.images_seen;
+    s.elapsed_before = info.elapsed_seconds;
+    s.loss_scale = info.loss_scale;
+    log::info("resumed {} at step {} of {}", checkpoint.string(), s.step, s.total_steps);
+  } else if (c.resume) {
+    log::info("--resume: no checkpoint in {}, starting a new run", c.output);
+  } else if (!c.init_from.empty()) {
+    init_from_checkpoint(c.init_from, *s.backbone, *s.head);
+    log::info("initialised model and head from {} (two-stage recipe)", c.init_from);
+  }
+  if (c.amp == AmpMode::kFp16 && s.step == 0) s.loss_scale = 65536.0;
+}
+
+Trainer::~Trainer() = default;
+
+Backbone& Trainer::backbone() { return *s_->backbone; }
+ClassifierHeadImpl& Trainer::head() { return *s_->head; }
+std::int64_t Trainer::step() const { return s_->step; }
+std::int64_t Trainer::total_steps() const { return s_->total_steps; }
+
+TrainSummary Trainer::run() {
+  State& s = *s_;
+  const TrainConfig& c = s.config;
+  std::filesystem::create_directories(c.output);
+  TrainLog journal(c.output + "/train.jsonl", s.step > 0 ? s.step : -1);
+  log::info("fv-train: {} samples, {} classes, {}; {}; {}; {} steps ({} per epoch), batch {}, device {}",
+            s.train_source->size(), c.head.num_classes(), describe(c.head), backbone_kind_name(c.model.kind()),
+            describe(c.schedule), s.total_steps, s.batches_per_epoch, c.batch_size, s.device.str());
+  if (c.head.kind() == MarginKind::kL2Softmax && c.head.num_classes() > 2) {
+    log::info("l2softmax: alpha {} (learned: {}); the paper's lower bound for {} classes at p=0.9 is {:.3f}",
+              c.head.alpha(), c.head.learn_alpha(), c.head.num_classes(),
+              l2softmax_alpha_lower_bound(c.head.num_classes()));
+  }
+
+  TrainSummary summary;
+  summary.first_step = s.step;
+  summary.total_steps = s.total_steps;
+  const auto session_start = Clock::now();
+  auto last_checkpoint = Clock::now();
+  double lambda = lsoftmax_lambda(c.head, s.step);
+  auto elapsed = [&] { return s.elapsed_before + seconds_since(session_start); };
+  auto write_checkpoint = [&] {
+    save_checkpoint(checkpoint_path(c.output), s.info(lambda, elapsed()), *s.backbone, *s.head, s.optimizer.get());
+    last_checkpoint = Clock::now();
+  };
+  auto validate_pairs = [&](const char* when) {
+    if (c.validation.pairs.empty()) return -1.0;
+    PairsSpec spec{c.validation.pairs, c.validation.root, c.validation.id_prefix, c.validation.id_extension,
+                   c.validation.folds};
+    const auto r = verify_pairs(*s.backbone, spec, s.eval_settings());
+    log::info("validation ({}) at step {}: {:.2f}% +- {:.2f}% on {} pairs", when, s.step, 100 * r.accuracy,
+              100 * r.accuracy_std, r.pairs);
+    journal.write(nlohmann::json{{"event", "validation"}, {"step", s.step}, {"accuracy", r.accuracy}, {"std", r.accuracy_std}});
+    return r.accuracy;
+  };
+
+  s.backbone->train();
+  s.head->train();
+  const PreprocessOptions& p = s.preprocess;
+  Progress progress("train", static_cast<std::uint64_t>(s.total_steps - s.step) * c.batch_size, "img");
+  IntervalStats interval;
+  std::int64_t session_images = 0;
+  const bool cuda = s.device.is_cuda();
+  while (s.step < s.total_steps && !stop_requested()) {
+    s.loader->start_epoch(s.step / s.batches_per_epoch, s.step % s.batches_per_epoch);
+    while (s.step < s.total_steps && !stop_requested()) {
+      std::optional<Batch> batch = s.loader->next();
+      if (!batch) break;
+      const auto n = static_cast<std::int64_t>(batch->size());
+      const double lr = learning_rate(c.schedule, s.step);
+      for (auto& group : s.optimizer->param_groups()) group.options().set_lr(lr);
+      const auto images =
+          torch::from_blob(batch->data.data(), {n, p.channels, p.height, p.width}, torch::kFloat32).to(s.device);
+      const auto labels = torch::tensor(batch->labels, torch::kInt64).to(s.device);
+
+      torch::Tensor features;
+      {
+        AutocastScope autocast(c.amp, cuda);
+        features = s.backbone->forward(images);
+      }
+      const HeadOutput out = s.head->forward(features, labels, s.step);  // fp32 logits and loss
+      lambda = out.lambda;
+      const double loss = out.loss.item<double>();
+      if (!std::isfinite(loss) || loss > c.max_loss) {
+        throw DataError(fmt::format(
+            "training diverged at step {}: loss {} (lr {}, lambda {}); the last good checkpoint is {}. Lower "
+            "train.lr, add train.clip_grad_norm or warm-up, then rerun with --resume",
+            s.step, loss, lr, lambda, checkpoint_path(c.output).string()));
+      }
+      s.optimizer->zero_grad();
+      bool apply = true;
+      if (c.amp == AmpMode::kFp16) {
+        (out.loss * s.loss_scale).backward();
+        bool finite = true;
+        torch::NoGradGuard no_grad;
+        for (auto& param : s.params) {
+          if (!param.grad().defined()) continue;
+          param.grad().mul_(1.0 / s.loss_scale);
+          finite = finite && torch::isfinite(param.grad()).all().item<bool>();
+        }
+        if (!finite) {  // overflow: skip the step, halve the scale (as torch.cuda.amp.GradScaler)
+          s.loss_scale /= 2;
+          apply = false;
+        } else if ((s.step + 1) % 2000 == 0) {
+          s.loss_scale *= 2;
+        }
+      } else {
+        out.loss.backward();
+      }
+      if (apply) {
+        if (c.optimizer.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(s.params, c.optimizer.clip_grad_norm);
+        s.optimizer->step();
+      }
+      ++s.step;
+      s.images_seen += n;
+      session_images += n;
+      progress.advance(static_cast<std::uint64_t>(n));
+      interval.loss += loss;
+      interval.accuracy += top1_accuracy(out.logits.detach(), labels).item<double>();
+      interval.steps += 1;
+      interval.images += n;
+
+      if (s.step % c.log_every_steps == 0) {
+        const double dt = seconds_since(interval.start);
+        summary.last_loss = interval.loss / static_cast<double>(interval.steps);
+        nlohmann::json record = {{"step", s.step},
+                                 {"epoch", static_cast<double>(s.step) / static_cast<double>(s.batches_per_epoch)},
+                                 {"loss", summary.last_loss},
+                                 {"accuracy", interval.accuracy / static_cast<double>(interval.steps)},
+                                 {"lr", lr},
+                                 {"lambda", lambda},
+                                 {"alpha", s.head->alpha()},
+                                 {"images_per_second", static_cast<double>(interval.images) / std::max(dt, 1e-9)},
+                                 {"elapsed", elapsed()}};
+        if (c.amp == AmpMode::kFp16) record["loss_scale"] = s.loss_scale;
+        journal.write(record);
+        interval.reset();
+      }
+      const bool step_due = c.checkpoint.every_steps > 0 && s.step % c.checkpoint.every_steps == 0;
+      const bool time_due =
+          c.checkpoint.every_minutes > 0 && seconds_since(last_checkpoint) >= 60.0 * c.checkpoint.every_minutes;
+      if ((step_due || time_due) && s.step < s.total_steps) write_checkpoint();
+      if (c.validation.every_steps > 0 && s.step % c.validation.every_steps == 0 && s.step < s.total_steps) {
+        validate_pairs("periodic");
+        s.backbone->train();
+      }
+    }
+  }
+  summary.step = s.step;
+  summary.seconds = seconds_since(session_start);
+  summary.images_per_second = static_cast<double>(session_images) / std::max(summary.seconds, 1e-9);
+  write_checkpoint();
+  if (s.step < s.total_steps) {
+    summary.interrupted = true;
+    progress.finish();
+    log::warn("stopped at step {} of {}; checkpoint written to {}; rerun with --resume to continue", s.step,
+              s.total_steps, checkpoint_path(c.output).string());
+    return summary;
+  }
+  progress.finish();
+
+  ModelMeta meta;
+  meta.backbone = s.backbone->options();
+  meta.preprocess = s.preprocess;
+  meta.producer = "fv-train";
+  meta.provenance = {{"loss", describe(c.head)},     {"steps", s.step},
+                     {"config_hash", s.config_hash}, {"num_classes", c.head.num_classes()},
+                     {"train_data", c.data.input},   {"images_seen", s.images_seen}};
+  summary.model_file = model_path(c.output);
+  save_model_file(summary.model_file, meta, *s.backbone);
+
+  if (s.test_source) {
+    const auto r = evaluate_classifier(*s.backbone, *s.head, *s.test_source, s.eval_settings(),
+                                       std::filesystem::path(c.test_features));
+    summary.test_error = r.error_rate();
+    log::info("test error on {}: {:.2f}% ({} of {})", c.data.test_input, 100 * summary.test_error, r.errors,
+              r.samples);
+    journal.write(nlohmann::json{{"event", "test"}, {"step", s.step}, {"error", summary.test_error}, {"samples", r.samples}});
+  }
+  summary.val_accuracy = validate_pairs("final");
+  const nlohmann::json final_record = {{"event", "final"},
+                                       {"step", s.step},
+                                       {"loss", summary.last_loss},
+                                       {"test_error", summary.test_error},
+                                       {"val_accuracy", summary.val_accuracy},
+                                       {"images_per_second", summary.images_per_second},
+                                       {"train_seconds", elapsed()},
+                                       {"model_file", summary.model_file.string()},
+                                       {"loss_name", describe(c.head)},
+                                       {"config_hash", s.config_hash}};
+  journal.write(final_record);
+  write_file_atomic(std::filesystem::path(c.output) / "summary.json", final_record.dump(2) + "\n");
+  return summary;
+}
+
+}  // namespace fv

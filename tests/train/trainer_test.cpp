@@ -1,0 +1,292 @@
+// The training loop on real MNIST digits: learning happens, a resumed run equals an uninterrupted one bit
+// for bit, a diverging run stops with a clear error and keeps its checkpoint, runs are not overwritten, the
+// two-stage recipe starts from the first stage's weights, and the model file embeds like the trained net.
+#include "train/trainer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/runtime.h"
+#include "model/backbone.h"
+#include "model/model_file.h"
+#include "support/temp_dir.h"
+#include "train/checkpoint.h"
+#include "train/classifier_head.h"
+
+namespace fv {
+namespace {
+
+std::filesystem::path mnist_dir() { return testing::source_dir().parent_path() / "shared/data/mnist"; }
+
+#define FV_REQUIRE_MNIST()                                                                      \
+  if (!std::filesystem::exists(mnist_dir() / "train10k-images-idx3-ubyte.gz"))                 \
+  GTEST_SKIP() << "no ../shared/data/mnist beside the checkout (the CI machine has it)"
+
+TrainConfig mnist_config(const std::filesystem::path& output, std::int64_t steps) {
+  TrainConfig c;
+  c.threads = 2;
+  c.device = DeviceKind::kCpu;
+  c.output = output.string();
+  c.data.input = (mnist_dir() / "train10k-images-idx3-ubyte.gz").string();
+  c.data.labels = (mnist_dir() / "train10k-labels-idx1-ubyte.gz").string();
+  c.data.mean = {"33.3"};
+  c.data.std = {"78.6"};
+  c.data.flip = false;
+  c.data.crop_padding = 2;  // augmentation on: its randomness must resume too
+  c.data.loader_threads = 2;
+  c.model = BackboneOptions(BackboneKind::kMnistNet).embedding_dim(16);
+  c.head.kind(MarginKind::kLSoftmax).m(2).lambda_base(100).lambda_gamma(0.1).lambda_power(1);
+  c.schedule.kind = LrScheduleKind::kMultiStep;
+  c.milestones = {"8"};
+  c.schedule.lr = 0.05;
+  c.optimizer.clip_grad_norm = 5;
+  c.steps = steps;
+  c.batch_size = 16;
+  c.log_every_steps = 2;
+  c.checkpoint.every_steps = 0;
+  c.checkpoint.every_minutes = 0;
+  c.finalize();
+  return c;
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+void expect_same_weights(torch::nn::Module& a, torch::nn::Module& b) {
+  auto pa = a.named_parameters();
+  auto pb = b.named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto& p : pa) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+  auto ba = a.named_buffers();
+  auto bb = b.named_buffers();
+  for (const auto& p : ba) EXPECT_TRUE(torch::equal(p.value(), bb[p.key()])) << p.key();
+}
+
+TEST(Trainer, LossFallsAndEveryArtifactIsWritten) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  TrainConfig c = mnist_config(dir / "run", 60);
+  c.head.kind(MarginKind::kSoftmax);
+  c.data.test_input = (mnist_dir() / "t10k-images-idx3-ubyte.gz").string();
+  c.data.test_labels = (mnist_dir() / "t10k-labels-idx1-ubyte.gz").string();
+  c.data.test_limit = 1000;
+  c.test_features = (dir / "features.csv").string();
+  c.log_every_steps = 10;
+  Trainer trainer(c, "hash");
+  const TrainSummary s = trainer.run();
+  EXPECT_FALSE(s.interrupted);
+  EXPECT_EQ(s.step, 60);
+  const auto log = read_jsonl(dir / "run/train.jsonl");
+  ASSERT_GE(log.size(), 6u);
+  const double first = log.front().at("loss");
+  const double last = log[5].at("loss");  // the 6th interval: steps 51-60
+  EXPECT_NEAR(first, std::log(10.0), 0.5) << "a fresh classifier starts near log(C)";
+  EXPECT_LT(last, 0.5 * first) << "loss must fall well below its start";
+  // 60 steps of 16 digits already classify far better than chance (90% error).
+  EXPECT_LT(s.test_error, 0.5);
+  EXPECT_GE(s.test_error, 0.0);
+  EXPECT_EQ(log.back().at("event"), "final");
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/summary.json"));
+  // The features CSV: one line per test digit, label + 16 values.
+  std::ifstream features(dir / "features.csv");
+  std::string line;
+  int lines = 0;
+  while (std::getline(features, line)) {
+    if (lines++ == 0) EXPECT_EQ(std::count(line.begin(), line.end(), ','), 16);
+  }
+  EXPECT_EQ(lines, 1000);
+
+  // The model file embeds exactly as the trained backbone does (eval mode).
+  const LoadedModel model = load_model_file(s.model_file);
+  EXPECT_EQ(model.meta.producer, "fv-train");
+  EXPECT_EQ(model.meta.preprocess.channels, 1);
+  EXPECT_FLOAT_EQ(model.meta.preprocess.mean[0], 33.3f);
+  torch::NoGradGuard no_grad;
+  trainer.backbone().eval();
+  const auto x = torch::randn({3, 1, 28, 28});
+  EXPECT_TRUE(torch::equal(trainer.backbone().forward(x), model.backbone->forward(x)));
+}
+
+TEST(Trainer, ResumedRunEqualsUninterruptedRun) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  // Uninterrupted: 12 steps (crossing the LR milestone at 8 and L-Softmax's lambda annealing).
+  auto config = [&](const char* name, std::int64_t steps) {
+    TrainConfig c = mnist_config(dir / name, steps);
+    c.log_every_steps = 1;  // so that every logged interval is one step, whatever the session boundaries
+    return c;
+  };
+  Trainer whole(config("whole", 12), "h");
+  whole.run();
+  // Interrupted after 5 steps (a stop request, as SIGTERM would make), then resumed to 12.
+  {
+    Trainer first(config("split", 5), "h");
+    EXPECT_FALSE(first.run().interrupted);
+  }
+  TrainConfig resume = config("split", 12);
+  resume.resume = true;
+  Trainer second(resume, "h");
+  EXPECT_EQ(second.step(), 5);
+  const TrainSummary s = second.run();
+  EXPECT_EQ(s.first_step, 5);
+  EXPECT_EQ(s.step, 12);
+  expect_same_weights(whole.backbone(), second.backbone());
+  expect_same_weights(whole.head(), second.head());
+  // The resumed log reads like the uninterrupted one: same steps, same losses.
+  auto steps_and_losses = [](const std::vector<nlohmann::json>& log) {
+    std::vector<std::pair<std::int64_t, double>> out;
+    for (const auto& r : log)
+      if (!r.contains("event")) out.emplace_back(r.at("step"), r.at("loss"));
+    return out;
+  };
+  EXPECT_EQ(steps_and_losses(read_jsonl(dir / "whole/train.jsonl")),
+            steps_and_losses(read_jsonl(dir / "split/train.jsonl")));
+}
+
+TEST(Trainer, StopRequestWritesACheckpointAndResumes) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  request_stop();  // as if SIGTERM arrived before the first step
+  TrainSummary s;
+  {
+    Trainer t(mnist_config(dir / "run", 6), "h");
+    s = t.run();
+  }
+  clear_stop_request();
+  EXPECT_TRUE(s.interrupted);
+  EXPECT_TRUE(s.model_file.empty());
+  EXPECT_EQ(read_checkpoint_info(dir / "run/checkpoint.fvc").step, 0);
+  TrainConfig c = mnist_config(dir / "run", 6);
+  c.resume = true;
+  Trainer t(c, "h");
+  EXPECT_EQ(t.run().step, 6);
+}
+
+TEST(Trainer, RefusesToOverwriteARunWithoutResume) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  Trainer(mnist_config(dir / "run", 2), "h").run();
+  try {
+    Trainer again(mnist_config(dir / "run", 2), "h");
+    FAIL() << "an existing run was overwritten";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, DivergenceStopsWithAClearErrorAndKeepsTheCheckpoint) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  TrainConfig c = mnist_config(dir / "run", 40);
+  c.head.kind(MarginKind::kSoftmax);
+  c.schedule.lr = 1e6;  // explodes within a few steps
+  c.optimizer.clip_grad_norm = 0;
+  c.checkpoint.every_steps = 1;
+  Trainer t(c, "h");
+  try {
+    t.run();
+    FAIL() << "a diverging run finished";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("diverged"), std::string::npos) << e.what();
+  }
+  // The checkpoint holds the last good step (finite weights).
+  const auto info = read_checkpoint_info(dir / "run/checkpoint.fvc");
+  EXPECT_GE(info.step, 1);
+  EXPECT_LT(info.step, 40);
+}
+
+TEST(Trainer, TwoStageRecipeStartsFromTheFirstStage) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  TrainConfig first = mnist_config(dir / "softmax", 4);
+  first.head.kind(MarginKind::kSoftmax).bias(true);
+  Trainer pre(first, "h");
+  pre.run();
+  TrainConfig second = mnist_config(dir / "lsoftmax", 4);
+  second.init_from = (dir / "softmax/checkpoint.fvc").string();
+  Trainer fine(second, "h");
+  EXPECT_EQ(fine.step(), 0);
+  expect_same_weights(pre.backbone(), fine.backbone());
+  EXPECT_TRUE(torch::equal(pre.head().weight, fine.head().weight));
+  EXPECT_FALSE(fine.head().bias.defined());  // L-Softmax has no bias; the softmax bias is left behind
+}
+
+TEST(LrSchedule, ValuesByHand) {
+  LrScheduleOptions o;
+  o.lr = 0.1;
+  o.kind = LrScheduleKind::kMultiStep;
+  o.milestones = {10, 20};
+  EXPECT_DOUBLE_EQ(learning_rate(o, 9), 0.1);
+  EXPECT_NEAR(learning_rate(o, 10), 0.01, 1e-15);
+  EXPECT_NEAR(learning_rate(o, 25), 0.001, 1e-15);
+  o.kind = LrScheduleKind::kStep;
+  o.step_size = 5;
+  o.gamma = 0.5;
+  EXPECT_DOUBLE_EQ(learning_rate(o, 4), 0.1);
+  EXPECT_DOUBLE_EQ(learning_rate(o, 11), 0.025);
+  o.kind = LrScheduleKind::kPoly;
+  o.power = 2;
+  o.total_steps = 110;
+  o.warmup_steps = 10;
+  o.warmup_start = 0;
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0), 0.0);
+  EXPECT_DOUBLE_EQ(learning_rate(o, 5), 0.05);            // half-way up the ramp
+  EXPECT_DOUBLE_EQ(learning_rate(o, 10), 0.1);            // poly starts after the warm-up
+  EXPECT_DOUBLE_EQ(learning_rate(o, 60), 0.1 * 0.25);     // (1 - 50/100)^2
+  EXPECT_DOUBLE_EQ(learning_rate(o, 110), 0.0);
+  o.total_steps = 10;
+  EXPECT_THROW(validate(o), ConfigError);
+  o = LrScheduleOptions{};
+  o.milestones = {20, 10};
+  try {
+    validate(o);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("train.lr_milestones"), std::string::npos);
+  }
+}
+
+TEST(TrainConfig, InvalidValuesNameTheirKey) {
+  auto expect_key = [](TrainConfig c, const std::string& key) {
+    try {
+      c.finalize();
+      FAIL() << key;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  };
+  TrainConfig ok;
+  ok.output = "x";
+  ok.data.input = "y";
+  ok.steps = 1;
+  TrainConfig c = ok;
+  c.output.clear();
+  expect_key(c, "output");
+  c = ok;
+  c.batch_size = 0;
+  expect_key(c, "train.batch_size");
+  c = ok;
+  c.data.std = {"1", "0", "1"};
+  expect_key(c, "data.std");
+  c = ok;
+  c.milestones = {"10,x"};
+  expect_key(c, "train.lr_milestones");
+  c = ok;
+  c.amp = AmpMode::kFp16;
+  c.device = DeviceKind::kCpu;
+  expect_key(c, "train.amp");
+}
+
+}  // namespace
+}  // namespace fv
