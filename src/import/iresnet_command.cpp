@@ -16,7 +16,8 @@ int run_iresnet_import(int argc, char** argv) {
   options.positional("import.state_dict", 1);
   if (!options.parse(argc, argv)) return 0;
   config.validate();
-  const IResNetImport imported = import_iresnet(config);
+  const IResNetImport imported = import_iresnet(config, options.hash());
+  options.write_resolved(config.output + ".ini");
   log::info("config {}; preprocessing RGB {}x{}, (pixel - 127.5) / 127.5", options.hash(), imported.meta.preprocess.width,
             imported.meta.preprocess.height);
   return 0;

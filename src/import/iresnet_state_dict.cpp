@@ -187,7 +187,7 @@ IResNetImport load_iresnet_state_dict(const IResNetImportConfig& config) {
   return result;
 }
 
-IResNetImport import_iresnet(const IResNetImportConfig& config) {
+IResNetImport import_iresnet(const IResNetImportConfig& config, const std::string& config_hash) {
   IResNetImport imported = load_iresnet_state_dict(config);
   imported.meta.provenance = {
       {"source", std::filesystem::path(config.state_dict).filename().string()},
@@ -196,6 +196,7 @@ IResNetImport import_iresnet(const IResNetImportConfig& config) {
       {"depth", imported.depth},
       {"stripped_module_prefix", imported.stripped_module_prefix},
       {"tensors", imported.tensors},
+      {"config_hash", config_hash},
   };
   save_model_file(config.output, imported.meta, *imported.backbone);
   log::info("fv-import iresnet: {} -> {} (iresnet{}, {}-D, {} tensors{})", config.state_dict, config.output, imported.depth,

@@ -50,7 +50,7 @@ int detect_iresnet_depth(const std::vector<std::string>& names, const std::strin
 IResNetImport load_iresnet_state_dict(const IResNetImportConfig& config);
 
 // load_iresnet_state_dict, then writes config.output with save_model_file (provenance: source file name and
-// sha256, depth, prefix stripped). Returns what was imported.
-IResNetImport import_iresnet(const IResNetImportConfig& config);
+// sha256, depth, prefix stripped, number of tensors, `config_hash`). Returns what was imported.
+IResNetImport import_iresnet(const IResNetImportConfig& config, const std::string& config_hash = "");
 
 }  // namespace fv

@@ -87,7 +87,9 @@ void expect_forward_matches(Backbone& backbone, int depth) {
   const torch::Tensor want = torch::from_blob(const_cast<float*>(expected.data()), {2, 512}).clone();
   // The outputs are O(1) (seeded weights scaled by 1/sqrt(fan_in)); a wrongly mapped tensor changes them by O(1).
   EXPECT_GT(want.abs().mean().item<float>(), 0.1f);
-  EXPECT_LT((y - want).abs().max().item<float>(), 1e-4f) << "iresnet" << depth;
+  const float max_diff = (y - want).abs().max().item<float>();
+  ::testing::Test::RecordProperty(fmt::format("iresnet{}_max_abs_diff", depth), fmt::format("{:.3g}", max_diff));
+  EXPECT_LT(max_diff, 1e-4f) << "iresnet" << depth;
 }
 
 IResNetImportConfig config_for(const std::string& file) {
@@ -209,7 +211,13 @@ TEST(IResNetImport, CommandLineExitCodes) {
                                  (dir / "m.fvm").string()));
   EXPECT_EQ(ok.code, 0) << ok.output;
   EXPECT_TRUE(fs::exists(dir / "m.fvm"));
-  EXPECT_EQ(read_model_meta(dir / "m.fvm").backbone.kind(), BackboneKind::kIResNet18);
+  const ModelMeta meta = read_model_meta(dir / "m.fvm");
+  EXPECT_EQ(meta.backbone.kind(), BackboneKind::kIResNet18);
+  EXPECT_TRUE(meta.provenance.at("stripped_module_prefix").get<bool>());
+  // The resolved configuration beside the output, its hash in the model file.
+  const std::string ini = read_file(dir / "m.fvm.ini");
+  EXPECT_NE(ini.find("state_dict = " + (fixtures() / "iresnet18_module.pth").string()), std::string::npos) << ini;
+  EXPECT_EQ(meta.provenance.at("config_hash").get<std::string>().size(), 16u);
 
   const CommandRun bad = run(fmt::format("{} iresnet --import.state_dict {} --import.output {}", FV_IMPORT_BIN,
                                   (fixtures() / "iresnet18_mismatch.pth").string(), (dir / "bad.fvm").string()));
