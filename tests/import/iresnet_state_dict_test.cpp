@@ -58,6 +58,10 @@ const fs::path& fixtures() {
     std::error_code ec;
     fs::rename(temp, target, ec);  // another test process may have won the race: use its copy
     if (ec) fs::remove_all(temp);
+    // Fixtures of older versions of the script (~700 MB each) are dropped.
+    for (const auto& entry : fs::directory_iterator(target.parent_path())) {
+      if (entry.path() != target && fs::exists(entry.path() / "done")) fs::remove_all(entry.path(), ec);
+    }
     return target;
   }();
   return dir;
@@ -123,6 +127,19 @@ TEST(IResNetImport, StripsDataParallelPrefix) {
   EXPECT_TRUE(imported.stripped_module_prefix);
   EXPECT_EQ(imported.depth, 18);
   expect_forward_matches(*imported.backbone, 18);
+}
+
+TEST(IResNetImport, ReadsPickleProtocol4AndNamesTheLegacyFormat) {
+  REQUIRE_FIXTURES();
+  const IResNetImport imported = load_iresnet_state_dict(config_for("iresnet18_proto4.pth"));
+  expect_forward_matches(*imported.backbone, 18);
+  try {
+    load_iresnet_state_dict(config_for("iresnet18_legacy.pth"));
+    FAIL() << "the legacy format was accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("iresnet18_legacy.pth: legacy (PyTorch < 1.6) torch.save format"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(IResNetImport, HalfPrecisionFileIsConvertedToFloat) {

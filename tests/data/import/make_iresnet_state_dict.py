@@ -18,6 +18,8 @@ and, from the depth-18 network:
   iresnet18_mismatch.pth  layer1.0.conv1.weight renamed to layer1.0.conv_1.weight, fc.weight of shape
                           [512, 100] instead of [512, 25088], and an extra key "head.weight"
   iresnet18_half.pth      the same state dict in float16
+  iresnet18_proto4.pth    the same state dict pickled with protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL, ...)
+  iresnet18_legacy.pth    the same state dict in the pre-1.6 non-zip format (_use_new_zipfile_serialization=False)
 and two files that are not state dicts:
   whole_module.pth        torch.save(nn.Linear(2, 2)) (a pickled module, not its state dict)
   non_tensor.pth          {"conv1.weight": 3} (a value that is not a tensor)
@@ -164,6 +166,8 @@ def main():
             half = collections.OrderedDict(
                 (k, v.half() if v.is_floating_point() else v) for k, v in state.items())
             torch.save(half, os.path.join(args.out_dir, "iresnet18_half.pth"))
+            torch.save(state, os.path.join(args.out_dir, "iresnet18_proto4.pth"), pickle_protocol=4)
+            torch.save(state, os.path.join(args.out_dir, "iresnet18_legacy.pth"), _use_new_zipfile_serialization=False)
             torch.save(nn.Linear(2, 2), os.path.join(args.out_dir, "whole_module.pth"))
             torch.save({"conv1.weight": 3}, os.path.join(args.out_dir, "non_tensor.pth"))
 
