@@ -24,6 +24,8 @@ packages=(
   python3-skimage opencv-doc
   # Reference implementations the tests compare against (ROC/AUC).
   python3-sklearn
+  # PyTorch (same 1.13.1 as libtorch-dev): writes iResNet state-dict fixtures for the import tests.
+  python3-torch
 )
 
 missing=()

@@ -21,6 +21,16 @@ const EnumNames<EvalProtocol>& protocol_names() {
   return names;
 }
 
+const EnumNames<FacenessWeighting>& faceness_weighting_names() {
+  static const EnumNames<FacenessWeighting> names = {
+      {"auto", FacenessWeighting::kAuto}, {"on", FacenessWeighting::kOn}, {"off", FacenessWeighting::kOff}};
+  return names;
+}
+
+std::string EvalConfig::ijb_face_scores_used() const {
+  return ijb_faceness == FacenessWeighting::kOff ? std::string() : ijb_face_scores;
+}
+
 void EvalConfig::bind(OptionSet& o) {
   o.add_enum("eval.protocol", &protocol, protocol_names(),
              "benchmark protocol: lfw (pairs.txt), lfw-view1 (pairsDevTrain/DevTest), bin (insightface .bin "
@@ -43,6 +53,12 @@ void EvalConfig::bind(OptionSet& o) {
   o.add("eval.far_targets", &far_targets, "comma-separated FARs of the TAR@FAR table");
   o.add("eval.ijb_template_media", &ijb_template_media,
         "IJB-B/C: template/media map (lines 'image template_id media_id'), e.g. ijbc_face_tid_mid.txt");
+  o.add("eval.ijb_face_scores", &ijb_face_scores,
+        "IJB-B/C: detector scores, e.g. ijbc_name_5pts_score.txt ('image x1 y1 ... x5 y5 score', rows in the "
+        "order of eval.ijb_template_media)");
+  o.add_enum("eval.ijb_faceness", &ijb_faceness, faceness_weighting_names(),
+             "IJB-B/C: multiply each image feature by its detector score before pooling (insightface ijb_11.py "
+             "use_detector_score): auto = when eval.ijb_face_scores is given, on (requires it), off");
   o.add("eval.ytf_frames", &ytf_frames, "YouTube Faces: frames averaged per video (0: all)");
   o.add("eval.roc_max_points", &roc_max_points, "at most about this many points in roc.csv (log-FAR spread)");
   o.add("eval.plot", &plot, "draw roc.png with gnuplot");
@@ -90,6 +106,8 @@ void EvalConfig::validate() const {
            "config key 'eval.pairs' is required for this protocol (the protocol's pair file)");
   FV_CHECK(protocol != EvalProtocol::kIjbc || !ijb_template_media.empty(), ConfigError,
            "config key 'eval.ijb_template_media' is required for protocol ijbc");
+  FV_CHECK(ijb_faceness != FacenessWeighting::kOn || !ijb_face_scores.empty(), ConfigError,
+           "config key 'eval.ijb_faceness' is 'on' but 'eval.ijb_face_scores' (the detector score file) is not given");
   FV_CHECK(folds >= 2, ConfigError, "config key 'eval.folds' must be at least 2, got {}", folds);
   FV_CHECK(grid_step > 0 && val_grid_step > 0 && grid_stop > grid_start, ConfigError,
            "config keys 'eval.grid_start/grid_stop/grid_step/val_grid_step' must give a non-empty grid");

@@ -20,6 +20,14 @@ enum class EvalProtocol {
 };
 const EnumNames<EvalProtocol>& protocol_names();
 
+// IJB-B/C weighting of image features by detector score (insightface ijb_11.py use_detector_score).
+enum class FacenessWeighting {
+  kAuto,  // weight when eval.ijb_face_scores names a score file, else not
+  kOn,    // weight; eval.ijb_face_scores is required
+  kOff,   // never weight (a score file given is not read)
+};
+const EnumNames<FacenessWeighting>& faceness_weighting_names();
+
 struct EvalConfig {
   EvalProtocol protocol = EvalProtocol::kLfw;
   std::string embeddings;  // HDF5 file from fv-embed
@@ -42,6 +50,12 @@ struct EvalConfig {
   // IJB-B/C: the template/media map ("image template_id media_id" per line); the image ids of the map
   // are looked up in the embeddings file's /ids
   std::string ijb_template_media;
+  // IJB-B/C: detector scores (insightface's <target>_name_5pts_score.txt: 'image x1 y1 ... x5 y5 score', rows
+  // in the order of the template/media map) and whether to weight image features by them
+  std::string ijb_face_scores;
+  FacenessWeighting ijb_faceness = FacenessWeighting::kAuto;
+  // The score file to use, or "" when no weighting applies (resolves ijb_faceness).
+  std::string ijb_face_scores_used() const;
   // YouTube Faces: frames per video (0 = all), the first ones in id order
   int ytf_frames = 0;
   // reports

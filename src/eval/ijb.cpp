@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -76,7 +77,10 @@ double dot(const float* a, const float* b, std::int64_t n) {
 }  // namespace
 
 IjbTemplates pool_templates(const EmbeddingSet& set, const std::vector<std::int64_t>& image_rows,
-                            const std::vector<std::int64_t>& templates, const std::vector<std::int64_t>& medias) {
+                            const std::vector<std::int64_t>& templates, const std::vector<std::int64_t>& medias,
+                            const std::vector<float>* weights) {
+  FV_CHECK(weights == nullptr || weights->size() == image_rows.size(), DataError,
+           "{} detector scores for {} images", weights ? weights->size() : 0, image_rows.size());
   const bool concat = set.attributes.flip_mode == "concat";
   const std::int64_t full = set.attributes.embedding_dim;
   FV_CHECK(!concat || full % 2 == 0, DataError, "flip_mode concat needs an even embedding_dim, got {}", full);
@@ -87,7 +91,9 @@ IjbTemplates pool_templates(const EmbeddingSet& set, const std::vector<std::int6
     auto& [sum, count] = pool[templates[i]][medias[i]];
     if (sum.empty()) sum.assign(static_cast<std::size_t>(dim), 0.0);
     const float* row = set.row(image_rows[i]);
-    for (std::int64_t j = 0; j < dim; ++j) sum[j] += concat ? double(row[j]) + row[j + dim] : double(row[j]);
+    // ijb_11.py: img_input_feats * faceness_scores[:, np.newaxis], after the flip sum, before pooling.
+    const double w = weights ? double((*weights)[i]) : 1.0;
+    for (std::int64_t j = 0; j < dim; ++j) sum[j] += w * (concat ? double(row[j]) + row[j + dim] : double(row[j]));
     ++count;
   }
   IjbTemplates out;
@@ -107,14 +113,52 @@ IjbTemplates pool_templates(const EmbeddingSet& set, const std::vector<std::int6
   return out;
 }
 
+std::vector<float> read_ijb_face_scores(const std::filesystem::path& file, const std::vector<std::string>& images,
+                                        const std::filesystem::path& map_file) {
+  std::vector<float> scores;
+  scores.reserve(images.size());
+  for_each_line(file, [&](int number, std::string_view line, const std::vector<std::string_view>& f) {
+    if (f.size() < 2) {
+      throw FormatError(fmt::format("{}:{}: expected 'image x1 y1 ... x5 y5 score' (the score last), found {} field: '{}'",
+                                    file.string(), number, f.size(), line));
+    }
+    const std::size_t row = scores.size();
+    if (row >= images.size()) {
+      throw FormatError(fmt::format("{}:{}: more score lines than the {} images of the template/media map '{}'",
+                                    file.string(), number, images.size(), map_file.string()));
+    }
+    if (f[0] != images[row]) {
+      throw FormatError(fmt::format("{}:{}: image '{}' but row {} of the template/media map '{}' is '{}' (the two "
+                                    "files must list the same images in the same order)",
+                                    file.string(), number, f[0], row + 1, map_file.string(), images[row]));
+    }
+    const std::string text(f.back());
+    char* end = nullptr;
+    const double score = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(score) || score < 0) {
+      throw FormatError(fmt::format("{}:{}: the detector score (last field) must be a finite number >= 0: '{}'",
+                                    file.string(), number, line));
+    }
+    scores.push_back(static_cast<float>(score));
+  });
+  if (scores.size() != images.size()) {
+    throw FormatError(fmt::format("{}: {} score lines but the template/media map '{}' has {} images", file.string(),
+                                  scores.size(), map_file.string(), images.size()));
+  }
+  return scores;
+}
+
 IjbTemplates read_ijb_template_media(const std::filesystem::path& file, const EmbeddingSet& set,
-                                     const std::filesystem::path& embeddings_file, const std::string& id_prefix) {
+                                     const std::filesystem::path& embeddings_file, const std::string& id_prefix,
+                                     const std::filesystem::path& face_scores) {
   std::unordered_map<std::string, std::int64_t> index;
   index.reserve(set.ids.size());
   for (std::int64_t i = 0; i < set.rows(); ++i) index.emplace(set.ids[static_cast<std::size_t>(i)], i);
   std::vector<std::int64_t> rows;
   std::vector<std::int64_t> templates;
   std::vector<std::int64_t> medias;
+  std::vector<std::string> images;  // kept only to check the detector score file row by row
+  const bool weighted = !face_scores.empty();
   for_each_line(file, [&](int number, std::string_view line, const std::vector<std::string_view>& f) {
     if (f.size() != 3) {
       throw FormatError(fmt::format("{}:{}: expected 'image template_id media_id' (3 fields), found {} fields: '{}'",
@@ -127,11 +171,14 @@ IjbTemplates read_ijb_template_media(const std::filesystem::path& file, const Em
                                   embeddings_file.string()));
     }
     rows.push_back(it->second);
+    if (weighted) images.emplace_back(f[0]);
     templates.push_back(to_int(file, number, line, f[1], "template_id"));
     medias.push_back(to_int(file, number, line, f[2], "media_id"));
   });
   FV_CHECK(!rows.empty(), FormatError, "{}: no images in the template/media map", file.string());
-  return pool_templates(set, rows, templates, medias);
+  if (!weighted) return pool_templates(set, rows, templates, medias);
+  const std::vector<float> scores = read_ijb_face_scores(face_scores, images, file);
+  return pool_templates(set, rows, templates, medias, &scores);
 }
 
 IjbPairs read_ijb_pairs(const std::filesystem::path& file) {

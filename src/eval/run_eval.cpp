@@ -79,8 +79,11 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
 
   if (cfg.protocol == EvalProtocol::kIjbc) {
     Stopwatch watch;
-    const IjbTemplates templates = read_ijb_template_media(cfg.ijb_template_media, set, cfg.embeddings, cfg.id_prefix);
-    log::info("fv-eval: {} templates pooled in {:.2f} s", templates.template_ids.size(), watch.lap());
+    const std::string face_scores = cfg.ijb_face_scores_used();
+    const IjbTemplates templates =
+        read_ijb_template_media(cfg.ijb_template_media, set, cfg.embeddings, cfg.id_prefix, face_scores);
+    log::info("fv-eval: {} templates pooled in {:.2f} s ({})", templates.template_ids.size(), watch.lap(),
+              face_scores.empty() ? "no detector-score weighting" : "image features weighted by the scores of " + face_scores);
     const IjbPairs pairs = read_ijb_pairs(cfg.pairs);
     log::info("fv-eval: {} pairs read in {:.2f} s", pairs.same.size(), watch.lap());
     const IjbScores scores = score_ijb(templates, pairs, cfg.pairs);
@@ -88,6 +91,7 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
     report.result = score_similarities(scores.similarity, scores.same, cfg.far_target_values());
     log::info("fv-eval: ROC ({} points), AUC, EER, TAR@FAR in {:.2f} s", report.result.roc.points.size(), watch.lap());
     report.extra["templates"] = static_cast<double>(templates.template_ids.size());
+    report.extra["faceness_weighting"] = face_scores.empty() ? 0.0 : 1.0;
   } else if (cfg.protocol == EvalProtocol::kIjba) {
     const std::vector<double> targets = cfg.far_target_values();
     const IjbaResult ijba = evaluate_ijba(cfg.pairs, cfg.folds, set, cfg.embeddings, cfg.id_prefix, targets);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,17 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// Header names of the same-person column, compared after trimming and lower-casing.
+bool is_label_column(const std::string& name) {
+  std::string n;
+  for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return n == "is same" || n == "is same person" || n == "is_same" || n == "issame" || n == "same";
+}
+
+}  // namespace
+
 YtfPairs parse_ytf_splits(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) throw IoError(fmt::format("cannot open protocol file '{}'", file.string()));
@@ -35,6 +47,8 @@ YtfPairs parse_ytf_splits(const std::filesystem::path& file) {
   auto fail = [&](const std::string& what) {
     throw FormatError(fmt::format("{}:{}: {}: '{}'", file.string(), number, what, text));
   };
+  std::size_t label = 3;  // without a header: the fourth field
+  bool first_line = true;
   while (std::getline(in, text)) {
     ++number;
     if (!text.empty() && text.back() == '\r') text.pop_back();
@@ -43,17 +57,39 @@ YtfPairs parse_ytf_splits(const std::filesystem::path& file) {
     std::string item;
     std::stringstream ss(text);
     while (std::getline(ss, item, ',')) f.push_back(trim(item));
+    if (!text.empty() && text.back() == ',') f.push_back("");
     int split = 0;
     const auto [ptr, ec] = std::from_chars(f[0].data(), f[0].data() + f[0].size(), split);
-    const bool numeric = ec == std::errc() && ptr == f[0].data() + f[0].size();
-    if (!numeric && out.list.pairs.empty() && split_of_pair.empty()) continue;  // the header line
-    if (f.size() < 4) fail(fmt::format("expected 'split, video_a, video_b, ..., same' (at least 4 fields), found {}", f.size()));
+    const bool numeric = !f[0].empty() && ec == std::errc() && ptr == f[0].data() + f[0].size();
+    if (!numeric && first_line) {  // the header line names the columns; find the same-person one
+      first_line = false;
+      std::size_t found = f.size();
+      for (std::size_t i = 3; i < f.size(); ++i) {
+        if (is_label_column(f[i])) {
+          found = i;
+          break;
+        }
+      }
+      if (found == f.size()) {
+        fail("the header names no same-person column (expected 'split number, first name, second name, is same' "
+             "or a column named 'is same person' after the third)");
+      }
+      label = found;
+      continue;
+    }
+    first_line = false;
+    const std::size_t needed = std::max<std::size_t>(4, label + 1);
+    if (f.size() < needed) {
+      fail(fmt::format("expected 'split, video_a, video_b, ..., same' (at least {} fields), found {}", needed, f.size()));
+    }
     if (!numeric || split <= 0) fail("the split number must be a positive integer");
-    if (f.back() != "0" && f.back() != "1") fail("the last field (same person) must be 0 or 1");
+    if (f[label] != "0" && f[label] != "1") {
+      fail(fmt::format("field {} (same person) must be 0 or 1, found '{}'", label + 1, f[label]));
+    }
     if (f[1].empty() || f[2].empty()) fail("empty video name");
     if (!split_of_pair.empty() && split < split_of_pair.back()) fail("splits must come in increasing blocks");
     split_of_pair.push_back(split);
-    out.list.pairs.push_back({f[1], f[2], f.back() == "1", number});
+    out.list.pairs.push_back({f[1], f[2], f[label] == "1", number});
   }
   if (out.list.pairs.empty()) throw FormatError(fmt::format("{}: no pairs in the file", file.string()));
   std::map<int, int> sizes;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "eval/eval_config.h"
 #include "support/temp_dir.h"
 
 namespace fv::eval {
@@ -100,6 +101,105 @@ TEST(Ijb, MalformedFilesAreFormatErrors) {
   } catch (const FormatError& e) {
     EXPECT_EQ(std::string(e.what()), f3.string() + ":1: template_b must be an integer: '1 x 1'");
   }
+}
+
+TEST(Ijb, DetectorScoreWeightingMovesTemplatesTowardsConfidentImages) {
+  EmbeddingSet set = small_set("none", 2);
+  set.embeddings = {2, 0, 0, 2, 3, 0, 0, 5, 1, 0, 0, 1};  // as in PoolingAveragesMediaSumsThemAndNormalises
+  // Scores (ijb_face_scores_small.txt, last column): img1 0.5, img2 1.0, img3 0.25, img4 0.8, img5 0.9, img6 0.1.
+  // template 1: media 10 = mean((1,0), (0,2)) = (0.5,1); media 11 = (0.75,0); sum (1.25,1) -> /sqrt(2.5625).
+  // template 2: (0,4) -> (0,1): one image, so its direction is unchanged.
+  // template 3: (0.9,0) + (0,0.1) -> (0.9,0.1)/sqrt(0.82): pulled towards the confident img5 (x axis).
+  const IjbTemplates t = read_ijb_template_media(data("ijb_template_media_small.txt"), set, "e.h5", "",
+                                                 data("ijb_face_scores_small.txt"));
+  const double n1 = std::sqrt(2.5625);
+  const double n3 = std::sqrt(0.82);
+  EXPECT_NEAR(t.features[0], 1.25 / n1, 1e-7);
+  EXPECT_NEAR(t.features[1], 1.0 / n1, 1e-7);
+  EXPECT_NEAR(t.features[2], 0, 1e-7);
+  EXPECT_NEAR(t.features[3], 1, 1e-7);
+  EXPECT_NEAR(t.features[4], 0.9 / n3, 1e-7);
+  EXPECT_NEAR(t.features[5], 0.1 / n3, 1e-7);
+  const IjbPairs p = read_ijb_pairs(data("ijb_pairs_small.txt"));
+  const IjbScores weighted = score_ijb(t, p, "pairs.txt", 1);
+  const IjbScores plain =
+      score_ijb(read_ijb_template_media(data("ijb_template_media_small.txt"), set, "e.h5"), p, "pairs.txt", 1);
+  EXPECT_NEAR(weighted.similarity[0], 1.0 / n1, 1e-6);                       // 0.6247, was 1/sqrt(17) = 0.2425
+  EXPECT_NEAR(weighted.similarity[1], (1.25 * 0.9 + 0.1) / (n1 * n3), 1e-6);  // 0.8451, was 0.8575
+  EXPECT_NEAR(weighted.similarity[2], 0.1 / n3, 1e-6);                       // 0.1104, was 0.7071
+  // The predicted direction: the same-person pair (1, 2) gains, the different-person pair (2, 3) loses.
+  EXPECT_GT(weighted.similarity[0], plain.similarity[0] + 0.3);
+  EXPECT_LT(weighted.similarity[2], plain.similarity[2] - 0.5);
+}
+
+TEST(Ijb, ConcatFlipModeIsWeightedAfterTheFlipSum) {
+  EmbeddingSet set = small_set("concat", 2);
+  set.embeddings = {1, 1, 1, -1, 2, 0, -3, 1, 5, 0, 0, 0};
+  const IjbTemplates t = read_ijb_template_media(data("ijb_template_media_small.txt"), set, "e.h5", "",
+                                                 data("ijb_face_scores_small.txt"));
+  // template 1: media 10 = mean(0.5 * 2, 1.0 * 0) = 0.5, media 11 = 0.25 * 2 = 0.5 -> 1 -> +1.
+  // template 2: 0.8 * -2 -> -1. template 3: 0.9 * 5 + 0.1 * 0 -> +1.
+  EXPECT_FLOAT_EQ(t.features[0], 1.0f);
+  EXPECT_FLOAT_EQ(t.features[1], -1.0f);
+  EXPECT_FLOAT_EQ(t.features[2], 1.0f);
+}
+
+TEST(Ijb, MalformedScoreFilesNameFileAndLine) {
+  EmbeddingSet set = small_set("none", 1);
+  set.embeddings = {1, 2, 3, 4, 5, 6};
+  const auto map = data("ijb_template_media_small.txt");
+  const auto order = data("malformed/ijb_face_scores_wrong_order.txt");
+  try {
+    read_ijb_template_media(map, set, "e.h5", "", order);
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()), order.string() + ":3: image 'img4.jpg' but row 3 of the template/media map '" +
+                                         map.string() +
+                                         "' is 'img3.jpg' (the two files must list the same images in the same order)");
+  }
+  const auto bad = data("malformed/ijb_face_scores_bad_score.txt");
+  try {
+    read_ijb_template_media(map, set, "e.h5", "", bad);
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              bad.string() + ":2: the detector score (last field) must be a finite number >= 0: "
+                             "'img2.jpg 38.1 51.9 73.2 51.4 56.2 71.5 41.7 92.1 70.5 92.4 high'");
+  }
+  const auto short_file = data("malformed/ijb_face_scores_short.txt");
+  try {
+    read_ijb_template_media(map, set, "e.h5", "", short_file);
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()), short_file.string() + ": 2 score lines but the template/media map '" +
+                                         map.string() + "' has 6 images");
+  }
+  EXPECT_THROW(read_ijb_template_media(map, set, "e.h5", "", data("no_such_scores.txt")), IoError);
+}
+
+TEST(Ijb, FacenessWeightingConfig) {
+  EvalConfig cfg;
+  cfg.protocol = EvalProtocol::kIjbc;
+  cfg.embeddings = "e.h5";
+  cfg.output = "out";
+  cfg.pairs = "pairs.txt";
+  cfg.ijb_template_media = "map.txt";
+  EXPECT_EQ(cfg.ijb_face_scores_used(), "");  // auto, no score file: no weighting (the default)
+  cfg.ijb_faceness = FacenessWeighting::kOn;
+  try {
+    cfg.validate();
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'eval.ijb_faceness' is 'on' but 'eval.ijb_face_scores'"), std::string::npos)
+        << e.what();
+  }
+  cfg.ijb_face_scores = "scores.txt";
+  EXPECT_NO_THROW(cfg.validate());
+  EXPECT_EQ(cfg.ijb_face_scores_used(), "scores.txt");
+  cfg.ijb_faceness = FacenessWeighting::kAuto;
+  EXPECT_EQ(cfg.ijb_face_scores_used(), "scores.txt");
+  cfg.ijb_faceness = FacenessWeighting::kOff;
+  EXPECT_EQ(cfg.ijb_face_scores_used(), "");
 }
 
 }  // namespace

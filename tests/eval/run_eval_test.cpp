@@ -212,6 +212,36 @@ TEST(RunEval, IjbaPerSplitTarMeanAndStd) {
   }
 }
 
+TEST(RunEval, IjbcDetectorScoreWeighting) {
+  testing::TempDir dir;
+  EmbeddingSet set;
+  set.attributes.embedding_dim = 2;
+  set.ids = {"img1.jpg", "img2.jpg", "img3.jpg", "img4.jpg", "img5.jpg", "img6.jpg"};
+  set.embeddings = {2, 0, 0, 2, 3, 0, 0, 5, 1, 0, 0, 1};
+  write_embeddings(dir / "e.h5", set);
+  const auto data = testing::source_dir() / "tests/data/eval";
+  EvalConfig cfg;
+  cfg.protocol = EvalProtocol::kIjbc;
+  cfg.embeddings = (dir / "e.h5").string();
+  cfg.pairs = (data / "ijb_pairs_small.txt").string();
+  cfg.ijb_template_media = (data / "ijb_template_media_small.txt").string();
+  cfg.ijb_face_scores = (data / "ijb_face_scores_small.txt").string();
+  cfg.output = (dir / "out").string();
+  cfg.far_targets = "0.5";
+  cfg.plot = false;
+  cfg.validate();
+  // Pairs: (1,2) same, (1,3) and (2,3) different (see ijb_test.cpp for the hand-computed scores).
+  // Unweighted: 0.2425 for the genuine pair, 0.8575 and 0.7071 for the impostors -> AUC 0.
+  // Weighted by the detector scores: 0.6247 genuine, 0.8451 and 0.1104 impostors -> AUC 0.5.
+  const EvalReport weighted = run_eval(cfg, "h", "");  // eval.ijb_faceness = auto: a score file is given
+  EXPECT_DOUBLE_EQ(weighted.extra.at("faceness_weighting"), 1.0);
+  EXPECT_DOUBLE_EQ(weighted.result.auc, 0.5);
+  cfg.ijb_faceness = FacenessWeighting::kOff;
+  const EvalReport plain = run_eval(cfg, "h", "");
+  EXPECT_DOUBLE_EQ(plain.extra.at("faceness_weighting"), 0.0);
+  EXPECT_DOUBLE_EQ(plain.result.auc, 0.0);
+}
+
 TEST(RunEval, YtfAndView1EndToEnd) {
   testing::TempDir dir;
   EmbeddingSet set;

@@ -22,6 +22,55 @@ TEST(Ytf, SplitsGolden) {
   EXPECT_EQ(y.list.pairs[3].line, 5);
 }
 
+TEST(Ytf, SplitsInTheOfficialLayout) {
+  // Header line, ", " separators, CRLF line ends, the same-person flag in the column named 'is same'.
+  const YtfPairs y = parse_ytf_splits(data("ytf_splits_real_layout.txt"));
+  EXPECT_EQ(y.list.folds, 2);
+  ASSERT_EQ(y.list.pairs.size(), 4u);
+  EXPECT_EQ(y.list.pairs[0].a, "Aaron_Eckhart/0");
+  EXPECT_EQ(y.list.pairs[0].b, "Aaron_Eckhart/1");
+  EXPECT_TRUE(y.list.pairs[0].same);
+  EXPECT_EQ(y.list.pairs[1].b, "Abdullah/2");
+  EXPECT_FALSE(y.list.pairs[1].same);
+  EXPECT_TRUE(y.list.pairs[2].same);
+  EXPECT_FALSE(y.list.pairs[3].same);
+  EXPECT_EQ(y.list.pairs[3].line, 5);
+}
+
+TEST(Ytf, TheHeaderNamesTheSamePersonColumn) {
+  testing::TempDir dir;
+  // 'is same' is the fourth of five columns: the fifth (here always 1) must not be taken as the flag.
+  testing::write_text(dir / "five.txt", "split number, first name, second name, is same, extra\n1, A/0, A/1, 1, 1\n1, A/0, B/0, 0, 1\n");
+  const YtfPairs five = parse_ytf_splits(dir / "five.txt");
+  ASSERT_EQ(five.list.pairs.size(), 2u);
+  EXPECT_TRUE(five.list.pairs[0].same);
+  EXPECT_FALSE(five.list.pairs[1].same);
+  // Without a header the fourth field is the flag.
+  testing::write_text(dir / "bare.txt", "1,A/0,A/1,0\n1,A/0,B/0,1\n");
+  const YtfPairs bare = parse_ytf_splits(dir / "bare.txt");
+  EXPECT_FALSE(bare.list.pairs[0].same);
+  EXPECT_TRUE(bare.list.pairs[1].same);
+  // A line too short for the column the header names.
+  testing::write_text(dir / "short.txt", "split number, first name, second name, is same video, is same person\n1, A/0, A/1, 0\n");
+  try {
+    parse_ytf_splits(dir / "short.txt");
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir / "short.txt").string() +
+                                         ":2: expected 'split, video_a, video_b, ..., same' (at least 5 fields), found 4: "
+                                         "'1, A/0, A/1, 0'");
+  }
+  const auto f = data("malformed/ytf_header_without_same.txt");
+  try {
+    parse_ytf_splits(f);
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              f.string() + ":1: the header names no same-person column (expected 'split number, first name, second "
+                           "name, is same' or a column named 'is same person' after the third): 'split, video a, video b, label'");
+  }
+}
+
 TEST(Ytf, MalformedSplits) {
   const auto f1 = data("malformed/ytf_unequal_splits.txt");
   try {
