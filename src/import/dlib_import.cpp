@@ -101,8 +101,6 @@ DlibImportSummary import_dlib(const DlibImportConfig& config, const std::string&
   summary.tensors = tensors.size();
   for (const auto& t : tensors) summary.quantized += t.quantized ? 1 : 0;
   summary.parameters = parameter_count(*backbone);
-  const std::string weights_file =
-      config.weights.empty() ? std::string() : config.weights;  // empty: the shards the manifest lists
   meta.provenance = {{"source", config.source},
                      {"network", "dlib dnn_face_recognition_ex.cpp ResNet (face-api FaceRecognitionNet)"},
                      {"manifest", config.manifest},
@@ -111,10 +109,11 @@ DlibImportSummary import_dlib(const DlibImportConfig& config, const std::string&
                      {"quantized_tensors", summary.quantized},
                      {"dequantisation", "value = q * scale + min"},
                      {"config_hash", config_hash}};
-  if (!weights_file.empty()) {
-    meta.provenance["weights"] = weights_file;
-    meta.provenance["weights_sha256"] = sha256_file_hex(weights_file);
+  nlohmann::json shards = nlohmann::json::array();
+  for (const auto& shard : tfjs_shard_paths(config.manifest, config.weights)) {
+    shards.push_back({{"path", shard.string()}, {"sha256", sha256_file_hex(shard)}});
   }
+  meta.provenance["weights"] = shards;
   backbone->eval();
   save_model_file(config.output, meta, *backbone);
   return summary;

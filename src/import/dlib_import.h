@@ -45,7 +45,8 @@ struct DlibImportSummary {
 // Reads config.manifest + config.weights, builds the dlib_resnet backbone (150x150x3 -> 128), loads the
 // weights and writes config.output with save_model_file: producer "fv-import dlib", preprocessing 150x150
 // RGB, mean (122.782, 117.001, 104.298), std 255 (FaceRecognitionNet.ts), provenance {source, manifest,
-// manifest_sha256, weights, weights_sha256, tensors, quantized, config_hash}.
+// manifest_sha256, weights: [{path, sha256} per binary], tensors, quantized_tensors, dequantisation,
+// config_hash}.
 // Throws what read_tfjs_weights, load_dlib_tfjs_weights and save_model_file throw.
 DlibImportSummary import_dlib(const DlibImportConfig& config, const std::string& config_hash);
 

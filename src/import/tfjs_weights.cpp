@@ -20,10 +20,7 @@ const nlohmann::json& field(const nlohmann::json& j, const char* key, const std:
   return j.at(key);
 }
 
-}  // namespace
-
-std::vector<TfjsTensor> read_tfjs_weights(const std::filesystem::path& manifest_path,
-                                          const std::filesystem::path& weights_path) {
+nlohmann::json parse_manifest(const std::filesystem::path& manifest_path) {
   const std::string manifest_name = manifest_path.string();
   nlohmann::json manifest;
   try {
@@ -33,12 +30,32 @@ std::vector<TfjsTensor> read_tfjs_weights(const std::filesystem::path& manifest_
   }
   FV_CHECK(manifest.is_array() && !manifest.empty(), FormatError,
            "{}: expected a non-empty JSON array of weight groups", manifest_name);
-  size_t shard_count = 0;
   for (const auto& group : manifest) {
     const auto& paths = field(group, "paths", manifest_name + ": weight group");
     FV_CHECK(paths.is_array() && !paths.empty(), FormatError, "{}: a weight group has no 'paths'", manifest_name);
-    shard_count += paths.size();
+    for (const auto& p : paths) FV_CHECK(p.is_string(), FormatError, "{}: 'paths' must hold strings", manifest_name);
   }
+  return manifest;
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> tfjs_shard_paths(const std::filesystem::path& manifest_path,
+                                                    const std::filesystem::path& weights_path) {
+  if (!weights_path.empty()) return {weights_path};
+  std::vector<std::filesystem::path> out;
+  for (const auto& group : parse_manifest(manifest_path)) {
+    for (const auto& p : group.at("paths")) out.push_back(manifest_path.parent_path() / p.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<TfjsTensor> read_tfjs_weights(const std::filesystem::path& manifest_path,
+                                          const std::filesystem::path& weights_path) {
+  const std::string manifest_name = manifest_path.string();
+  const nlohmann::json manifest = parse_manifest(manifest_path);
+  size_t shard_count = 0;
+  for (const auto& group : manifest) shard_count += group.at("paths").size();
   FV_CHECK(weights_path.empty() || shard_count == 1, ConfigError,
            "weights: '{}' was given, but {} lists {} shards; leave weights empty to read the shards it lists",
            weights_path.string(), manifest_name, shard_count);
@@ -52,7 +69,6 @@ std::vector<TfjsTensor> read_tfjs_weights(const std::filesystem::path& manifest_
     std::string data;
     std::string data_name;
     for (const auto& p : group.at("paths")) {
-      FV_CHECK(p.is_string(), FormatError, "{}: 'paths' must hold strings", group_where);
       const std::filesystem::path shard =
           weights_path.empty() ? manifest_path.parent_path() / p.get<std::string>() : weights_path;
       data += read_file(shard);

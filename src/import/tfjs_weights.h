@@ -28,4 +28,9 @@ struct TfjsTensor {
 // manifest needs), ConfigError (`weights` given for a manifest with several shards).
 std::vector<TfjsTensor> read_tfjs_weights(const std::filesystem::path& manifest, const std::filesystem::path& weights = {});
 
+// The binary files read_tfjs_weights(manifest, weights) reads, in order (`weights` alone when given).
+// Throws as read_tfjs_weights for an unreadable or malformed manifest.
+std::vector<std::filesystem::path> tfjs_shard_paths(const std::filesystem::path& manifest,
+                                                    const std::filesystem::path& weights = {});
+
 }  // namespace fv

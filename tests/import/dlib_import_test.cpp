@@ -155,7 +155,9 @@ TEST(DlibImport, MatchesFaceApiTensorFlowJsDescriptors) {
   const LoadedModel model = load_model_file(config.output);
   EXPECT_EQ(model.meta.producer, "fv-import dlib");
   EXPECT_EQ(model.meta.provenance.at("source"), "npm:@vladmandic/face-api@1.7.15");
-  EXPECT_EQ(model.meta.provenance.at("weights_sha256").get<std::string>().size(), 64u);
+  ASSERT_EQ(model.meta.provenance.at("weights").size(), 1u);
+  EXPECT_EQ(model.meta.provenance.at("weights")[0].at("sha256"),
+            "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589");  // scripts/fetch-face-api.sh STAMP
   EXPECT_EQ(model.meta.preprocess.width, 150);
   EXPECT_FLOAT_EQ(model.meta.preprocess.mean[0], 122.782f);
   EXPECT_FLOAT_EQ(model.meta.preprocess.std[2], 255.f);

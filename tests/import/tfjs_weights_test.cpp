@@ -116,6 +116,8 @@ TEST(TfjsWeights, ConcatenatesShardsOfAGroup) {
   const auto t = read_tfjs_weights(dir / "m.json");
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].values, (std::vector<float>{1.f, 2.f, 3.f}));
+  EXPECT_EQ(tfjs_shard_paths(dir / "m.json"), (std::vector<std::filesystem::path>{dir / "p1", dir / "p2"}));
+  EXPECT_EQ(tfjs_shard_paths(dir / "m.json", "x.bin"), (std::vector<std::filesystem::path>{"x.bin"}));
 }
 
 }  // namespace
