@@ -58,3 +58,20 @@ for lib in libblas.so.3 liblapack.so.3; do
   fi
 done
 echo "install-deps: BLAS is $(readlink -f /usr/lib/$arch/libblas.so.3)"
+
+# dlib's face-descriptor weights from npm (@vladmandic/face-api, MIT), for the imported reference model
+# (fv-import dlib), its tests and the demo. Quick when already present; without npm the tests that need
+# it are skipped.
+# npm: the machine's own when it has one (e.g. NodeSource's nodejs), else Debian's.
+if ! command -v npm >/dev/null; then
+  echo "install-deps: installing npm"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null ||
+    echo "install-deps: could not install npm" >&2
+fi
+if command -v npm >/dev/null; then
+  bash "$(dirname "$0")/fetch-face-api.sh" || echo "install-deps: fetch-face-api failed; dlib reference-model tests will be skipped" >&2
+else
+  echo "install-deps: npm not found; dlib reference-model tests will be skipped (see scripts/fetch-face-api.sh)"
+fi

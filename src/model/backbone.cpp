@@ -16,7 +16,7 @@ const std::vector<std::pair<std::string, BackboneKind>>& backbone_kind_names() {
       {"mnist", BackboneKind::kMnistNet},         {"cifar", BackboneKind::kCifarNet},
       {"sphereface20", BackboneKind::kSphereFace20}, {"iresnet18", BackboneKind::kIResNet18},
       {"iresnet50", BackboneKind::kIResNet50},     {"iresnet100", BackboneKind::kIResNet100},
-      {"mobilefacenet", BackboneKind::kMobileFaceNet}};
+      {"mobilefacenet", BackboneKind::kMobileFaceNet}, {"dlib_resnet", BackboneKind::kDlibResNet}};
   return names;
 }
 
@@ -41,6 +41,9 @@ BackboneOptions resolve(BackboneOptions o) {
     case BackboneKind::kMobileFaceNet:
       dim = 128;
       break;
+    case BackboneKind::kDlibResNet:
+      dim = 128, h = 150, w = 150;
+      break;
     default:
       break;
   }
@@ -59,7 +62,7 @@ BackboneOptions resolve(BackboneOptions o) {
 void bind(OptionSet& set, BackboneOptions* o) {
   set.add_enum("model.backbone", &o->kind(), backbone_kind_names(),
                "network: mnist, cifar (the L-Softmax/SM-Softmax papers' CNNs), sphereface20, iresnet18, iresnet50, "
-               "iresnet100, mobilefacenet")
+               "iresnet100, mobilefacenet, dlib_resnet (dlib's face descriptor, for fv-import dlib)")
       .add("model.embedding_dim", &o->embedding_dim(), "embedding size (0 = the network's own)")
       .add("model.input_height", &o->input_height(), "input height in pixels (0 = the network's own)")
       .add("model.input_width", &o->input_width(), "input width in pixels (0 = the network's own)")
@@ -81,6 +84,8 @@ std::shared_ptr<Backbone> make_backbone(const BackboneOptions& options) {
       return detail::make_iresnet(o);
     case BackboneKind::kMobileFaceNet:
       return detail::make_mobilefacenet(o);
+    case BackboneKind::kDlibResNet:
+      return detail::make_dlib_resnet(o);
   }
   throw ConfigError("model.backbone: unknown backbone kind");
 }

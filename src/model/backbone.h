@@ -22,9 +22,11 @@ enum class BackboneKind {
   kIResNet50,      // ... iresnet50
   kIResNet100,     // ... iresnet100
   kMobileFaceNet,  // Chen et al. 2018, 112x112x3, 128-D
+  kDlibResNet,     // dlib's ResNet face descriptor (dnn_face_recognition_ex.cpp; fv-import dlib), 150x150x3, 128-D
 };
 
-// Names accepted in configs: mnist, cifar, sphereface20, iresnet18, iresnet50, iresnet100, mobilefacenet.
+// Names accepted in configs: mnist, cifar, sphereface20, iresnet18, iresnet50, iresnet100, mobilefacenet,
+// dlib_resnet.
 const std::vector<std::pair<std::string, BackboneKind>>& backbone_kind_names();
 // Throws ConfigError naming `key` and listing the valid names.
 BackboneKind parse_backbone_kind(std::string_view name, std::string_view key = "model.backbone");
