@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/check.h"
+#include "embed/model_embedder.h"
 
 namespace fv {
 
@@ -13,13 +14,19 @@ const EnumNames<InputKind>& input_kind_names() {
   return names;
 }
 
+const EnumNames<DeviceKind>& embed_device_names() {
+  static const EnumNames<DeviceKind> names{{"auto", DeviceKind::kAuto}, {"cpu", DeviceKind::kCpu}, {"cuda", DeviceKind::kCuda}};
+  return names;
+}
+
 void EmbedderConfig::bind(OptionSet& o) {
   o.add("embed.model", &model, "`pixels` (raw-pixel baseline) or a model file written by fv-train")
       .add("embed.pixel_width", &pixel_width, "raw-pixel baseline: width the image is resized to")
       .add("embed.pixel_height", &pixel_height, "raw-pixel baseline: height the image is resized to")
       .add("embed.pixel_grey", &pixel_grey, "raw-pixel baseline: grey (true) or RGB (false)")
       .add_enum("embed.flip", &flip, flip_mode_names(), "flip test-time augmentation: none, sum or concat")
-      .add("embed.normalize", &normalize, "L2-normalise each embedding");
+      .add("embed.normalize", &normalize, "L2-normalise each embedding")
+      .add_enum("embed.device", &device, embed_device_names(), "where a model file runs: auto (CUDA when available), cpu or cuda");
 }
 
 void EmbedderConfig::validate() const {
@@ -31,10 +38,7 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& config) {
   if (config.model == "pixels") {
     return make_pixel_embedder(config.pixel_width, config.pixel_height, config.pixel_grey ? 1 : 3);
   }
-  throw ConfigError(fmt::format(
-      "embed.model '{}': only the built-in `pixels` baseline is available in this build; model files written by "
-      "fv-train are not supported yet",
-      config.model));
+  return make_model_embedder(config.model, config.device);
 }
 
 void EmbedConfig::bind(OptionSet& o) {

@@ -7,6 +7,7 @@
 
 #include "core/options.h"
 #include "embed/embedder.h"
+#include "model/torch_runtime.h"
 
 namespace fv {
 
@@ -20,6 +21,7 @@ struct EmbedderConfig {
   bool pixel_grey = true;
   FlipMode flip = FlipMode::kNone;
   bool normalize = true;
+  DeviceKind device = DeviceKind::kAuto;  // model files: auto (CUDA when available, else CPU), cpu or cuda
 
   void bind(OptionSet& options);
   void validate() const;
@@ -41,8 +43,11 @@ struct EmbedConfig {
 };
 
 const EnumNames<InputKind>& input_kind_names();
+// auto, cpu, cuda (embed.device).
+const EnumNames<DeviceKind>& embed_device_names();
 
-// The embedder that `config.model` names.
+// The embedder that `config.model` names: the raw-pixel baseline for "pixels", else the model file at that
+// path (make_model_embedder on config.device). Throws as make_model_embedder does (errors name the file).
 std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& config);
 
 }  // namespace fv

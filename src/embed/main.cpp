@@ -7,6 +7,7 @@
 #include "core/options.h"
 #include "embed/embed_config.h"
 #include "embed/embed_run.h"
+#include "model/torch_runtime.h"
 
 int main(int argc, char** argv) {
   return fv::run_main("fv-embed", [&] {
@@ -17,11 +18,12 @@ int main(int argc, char** argv) {
     config.validate();
     options.write_resolved(config.output + ".ini");
 
+    fv::configure_torch_threads(config.threads);
     const auto source = fv::open_embed_input(config);
     const auto embedder = fv::make_embedder(config.embedder);
-    fv::log::info("fv-embed: {} inputs from {}, model {} ({}-D), flip {}, config {}", source->size(), config.input,
+    fv::log::info("fv-embed: {} inputs from {}, model {} ({}-D), flip {}, config {}; {}", source->size(), config.input,
                   embedder->description(), embedder->dim(), fv::enum_name(fv::flip_mode_names(), config.embedder.flip),
-                  options.hash());
+                  options.hash(), fv::torch_runtime_summary());
     const fv::EmbedSummary s = fv::run_embed(config, *source, *embedder, options.hash());
     if (s.interrupted) {
       fv::log::warn("interrupted after {} rows; run the same command again to resume", s.embedded);
