@@ -15,6 +15,7 @@
 #include "core/progress.h"
 #include "core/runtime.h"
 #include "dataset/batch_loader.h"
+#include "dataset/recordio_source.h"
 
 namespace fv {
 namespace {
@@ -71,9 +72,19 @@ std::unique_ptr<SampleSource> open_embed_input(const EmbedConfig& config) {
   InputKind kind = config.input_kind;
   if (kind == InputKind::kAuto) {
     std::error_code ec;
-    kind = std::filesystem::is_directory(config.input, ec) ? InputKind::kFolder : InputKind::kList;
+    const std::string ext = std::filesystem::path(config.input).extension().string();
+    kind = std::filesystem::is_directory(config.input, ec) ? InputKind::kFolder
+           : ext == ".rec"                                  ? InputKind::kRecordIO
+                                                            : InputKind::kList;
   }
-  return kind == InputKind::kFolder ? open_image_folder(config.input) : open_list_file(config.input);
+  switch (kind) {
+    case InputKind::kFolder:
+      return open_image_folder(config.input);
+    case InputKind::kRecordIO:
+      return open_recordio(config.input);
+    default:
+      return open_list_file(config.input);
+  }
 }
 
 EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Embedder& embedder,

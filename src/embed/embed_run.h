@@ -21,7 +21,7 @@ struct EmbedSummary {
   bool interrupted = false;   // stopped by SIGINT/SIGTERM: the partial file is kept for a resume
 };
 
-// Opens embed.input as a folder or list file (errors name the path).
+// Opens embed.input as a folder, list file or RecordIO pair (embed.input_kind; errors name the path).
 std::unique_ptr<SampleSource> open_embed_input(const EmbedConfig& config);
 
 // Runs the whole job. Resumes from <output>.partial when it exists: rows already committed are kept,

@@ -1,0 +1,64 @@
+// fv-embed over packed inputs: RecordIO pairs (ids = record keys, corrupt records counted) and .bin sets.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/atomic_file.h"
+#include "core/embedding_store.h"
+#include "core/error.h"
+#include "core/recordio.h"
+#include "dataset/test_png.h"
+#include "embed/embed_run.h"
+#include "support/temp_dir.h"
+
+namespace fv {
+namespace {
+
+TEST(EmbedInputs, RecordIOIsDetectedByExtensionAndCorruptRecordsAreCounted) {
+  testing::TempDir dir;
+  const auto rec = dir / "faces.rec";
+  std::vector<std::uint64_t> offsets;
+  {
+    RecordWriter w(rec, dir / "faces.idx");
+    w.write(0, pack_image_record(IRHeader{}, "", {6.f, 8.f}));  // insightface header: images are keys 1..5
+    for (std::uint64_t k = 1; k <= 5; ++k) {
+      IRHeader h;
+      h.label = static_cast<float>(k % 2);
+      offsets.push_back(w.write(k, pack_image_record(h, testing::make_png(6, 6, static_cast<std::uint8_t>(40 * k), 0, 0))));
+    }
+  }
+  {
+    std::fstream f(rec, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(offsets[2]));  // key 3
+    f.write("XXXX", 4);
+  }
+  EmbedConfig config;
+  config.input = rec.string();
+  config.output = (dir / "e.h5").string();
+  config.embedder.pixel_width = 6;
+  config.embedder.pixel_height = 6;
+  config.embedder.pixel_grey = false;
+  config.embedder.normalize = false;
+  config.batch_size = 2;
+  config.threads = 2;
+  config.max_failure_rate = 0.25;
+  config.validate();
+  auto source = open_embed_input(config);
+  ASSERT_EQ(source->size(), 5u);
+  auto embedder = make_embedder(config.embedder);
+  const EmbedSummary s = run_embed(config, *source, *embedder, "h");
+  EXPECT_EQ(s.embedded, 4);
+  EXPECT_EQ(s.failed, 1);
+  const EmbeddingSet set = read_embeddings(config.output);
+  EXPECT_EQ(set.ids, (std::vector<std::string>{"1", "2", "4", "5"}));
+  ASSERT_TRUE(set.labels.has_value());
+  EXPECT_EQ(*set.labels, (std::vector<std::int64_t>{1, 0, 0, 1}));
+  // Pixel embedding, unnormalised: first value is red of pixel (0, 0) / 255 = 40k / 255.
+  EXPECT_FLOAT_EQ(set.row(2)[0], 160.f / 255.f);
+  const std::string failures = read_file(config.output + ".failures.csv");
+  EXPECT_NE(failures.find("\"3\""), std::string::npos) << failures;
+  EXPECT_NE(failures.find("magic"), std::string::npos) << failures;
+}
+
+}  // namespace
+}  // namespace fv
