@@ -11,7 +11,7 @@ namespace fv {
 const EnumNames<InputKind>& input_kind_names() {
   static const EnumNames<InputKind> names{
       {"auto", InputKind::kAuto}, {"folder", InputKind::kFolder}, {"list", InputKind::kList},
-      {"recordio", InputKind::kRecordIO}};
+      {"recordio", InputKind::kRecordIO}, {"bin", InputKind::kBin}};
   return names;
 }
 
@@ -44,8 +44,8 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& config) {
 
 void EmbedConfig::bind(OptionSet& o) {
   o.add("threads", &threads, "decoding and LibTorch threads (0 = all available cores)")
-      .add("embed.input", &input, "image folder (identity sub-folders, any depth), list file (`path [label]` lines) or RecordIO .rec (+ .idx)")
-      .add_enum("embed.input_kind", &input_kind, input_kind_names(), "how to read embed.input: auto (folder; *.rec: recordio; else list), folder, list, recordio")
+      .add("embed.input", &input, "image folder (identity sub-folders, any depth), list file (`path [label]` lines), RecordIO .rec (+ .idx) or insightface .bin pair set")
+      .add_enum("embed.input_kind", &input_kind, input_kind_names(), "how to read embed.input: auto (folder; *.rec: recordio; *.bin: bin; else list), folder, list, recordio, bin")
       .add("embed.output", &output, "HDF5 embeddings file to write (resumed from <output>.partial after a kill)")
       .add("embed.batch_size", &batch_size, "images per inference batch")
       .add("embed.max_failure_rate", &max_failure_rate, "fail when more than this fraction of inputs is unreadable")

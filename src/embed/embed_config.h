@@ -11,8 +11,8 @@
 
 namespace fv {
 
-// auto: a folder is kFolder, *.rec is kRecordIO, anything else a list file.
-enum class InputKind { kAuto, kFolder, kList, kRecordIO };
+// auto: a folder is kFolder, *.rec is kRecordIO, *.bin is kBin, anything else a list file.
+enum class InputKind { kAuto, kFolder, kList, kRecordIO, kBin };
 
 // Which model embeds and how (shared by fv-embed and fv-verify, which embeds images on the fly).
 struct EmbedderConfig {
@@ -30,7 +30,7 @@ struct EmbedderConfig {
 
 struct EmbedConfig {
   int threads = 0;                  // top-level key: decoding + LibTorch threads (0 = all cores)
-  std::string input;                // image folder (identity sub-folders), list file (`path [label]`) or .rec
+  std::string input;                // image folder (identity sub-folders), list file (`path [label]`), .rec or .bin
   InputKind input_kind = InputKind::kAuto;
   std::string output = "embeddings.h5";
   EmbedderConfig embedder;

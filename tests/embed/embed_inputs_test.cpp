@@ -7,6 +7,7 @@
 #include "core/embedding_store.h"
 #include "core/error.h"
 #include "core/recordio.h"
+#include "dataset/test_bin.h"
 #include "dataset/test_png.h"
 #include "embed/embed_run.h"
 #include "support/temp_dir.h"
@@ -58,6 +59,60 @@ TEST(EmbedInputs, RecordIOIsDetectedByExtensionAndCorruptRecordsAreCounted) {
   const std::string failures = read_file(config.output + ".failures.csv");
   EXPECT_NE(failures.find("\"3\""), std::string::npos) << failures;
   EXPECT_NE(failures.find("magic"), std::string::npos) << failures;
+}
+
+EmbedConfig pixel_config(const std::filesystem::path& input, const std::filesystem::path& output) {
+  EmbedConfig config;
+  config.input = input.string();
+  config.output = output.string();
+  config.embedder.pixel_width = 4;
+  config.embedder.pixel_height = 4;
+  config.embedder.pixel_grey = false;
+  config.embedder.normalize = false;
+  config.batch_size = 3;
+  config.threads = 2;
+  config.validate();
+  return config;
+}
+
+TEST(EmbedInputs, BinSetWritesIndexIdsAndPairFlags) {
+  testing::TempDir dir;
+  std::vector<std::string> images;
+  for (int i = 0; i < 6; ++i) images.push_back(testing::make_png(4, 4, static_cast<std::uint8_t>(30 * i), 0, 0));
+  const auto bin = dir / "agedb_30.bin";
+  ASSERT_TRUE(testing::write_bin_with_python(bin, images, {false, true, true}, 4));
+  EmbedConfig config = pixel_config(bin, dir / "agedb.h5");
+  std::optional<std::vector<std::int8_t>> flags;
+  auto source = open_embed_input(config, &flags);  // input_kind auto: *.bin
+  ASSERT_TRUE(flags.has_value());
+  EXPECT_EQ(*flags, (std::vector<std::int8_t>{0, 1, 1}));
+  auto embedder = make_embedder(config.embedder);
+  const EmbedSummary s = run_embed(config, *source, *embedder, "h", flags);
+  EXPECT_EQ(s.embedded, 6);
+  const EmbeddingSet set = read_embeddings(config.output);
+  EXPECT_EQ(set.ids, (std::vector<std::string>{"0", "1", "2", "3", "4", "5"}));
+  EXPECT_FALSE(set.labels.has_value());
+  ASSERT_TRUE(set.pair_flags.has_value());
+  EXPECT_EQ(*set.pair_flags, (std::vector<std::int8_t>{0, 1, 1}));
+  for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(set.row(i)[0], 30.f * i / 255.f) << i;
+}
+
+TEST(EmbedInputs, AnUnreadableImageOfABinSetFailsTheRun) {
+  testing::TempDir dir;
+  const auto bin = dir / "broken.bin";
+  ASSERT_TRUE(testing::write_bin_with_python(bin, {testing::make_png(4, 4, 1, 2, 3), "not an image"}, {true}, 4));
+  EmbedConfig config = pixel_config(bin, dir / "b.h5");
+  config.max_failure_rate = 1.0;  // even when failures are otherwise tolerated: the pairs would shift
+  std::optional<std::vector<std::int8_t>> flags;
+  auto source = open_embed_input(config, &flags);
+  auto embedder = make_embedder(config.embedder);
+  try {
+    run_embed(config, *source, *embedder, "h", flags);
+    FAIL() << "expected DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("image 1"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(config.output));
 }
 
 }  // namespace
