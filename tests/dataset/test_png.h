@@ -1,4 +1,4 @@
-// Test helper: encodes a small RGB image as PNG (zlib, no filter), so tests can make exact image bytes.
+// Test helper: encodes RGB images as PNG (zlib, no filter), so tests can make exact image bytes.
 #pragma once
 
 #include <zlib.h>
@@ -9,8 +9,8 @@
 
 namespace fv::testing {
 
-// A width x height RGB PNG whose pixel (x, y) is (r + x, g + y, b) (mod 256), 8-bit, non-interlaced.
-inline std::string make_png(int width, int height, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+// Encodes width x height RGB pixels (row-major, 3 bytes each) as an 8-bit, non-interlaced PNG.
+inline std::string encode_png(int width, int height, const std::vector<std::uint8_t>& rgb) {
   auto be32 = [](std::string& s, std::uint32_t v) {
     for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
   };
@@ -27,11 +27,8 @@ inline std::string make_png(int width, int height, std::uint8_t r, std::uint8_t 
   std::string raw;
   for (int y = 0; y < height; ++y) {
     raw.push_back(0);  // filter type none
-    for (int x = 0; x < width; ++x) {
-      raw.push_back(static_cast<char>(static_cast<std::uint8_t>(r + x)));
-      raw.push_back(static_cast<char>(static_cast<std::uint8_t>(g + y)));
-      raw.push_back(static_cast<char>(b));
-    }
+    raw.append(reinterpret_cast<const char*>(rgb.data()) + static_cast<std::size_t>(y) * width * 3,
+               static_cast<std::size_t>(width) * 3);
   }
   uLongf size = compressBound(static_cast<uLong>(raw.size()));
   std::vector<Bytef> z(size);
@@ -41,6 +38,19 @@ inline std::string make_png(int width, int height, std::uint8_t r, std::uint8_t 
   chunk(out, "IDAT", std::string(reinterpret_cast<const char*>(z.data()), size));
   chunk(out, "IEND", "");
   return out;
+}
+
+// A width x height RGB PNG whose pixel (x, y) is (r + x, g + y, b) (mod 256).
+inline std::string make_png(int width, int height, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+  std::vector<std::uint8_t> rgb;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      rgb.push_back(static_cast<std::uint8_t>(r + x));
+      rgb.push_back(static_cast<std::uint8_t>(g + y));
+      rgb.push_back(b);
+    }
+  }
+  return encode_png(width, height, rgb);
 }
 
 }  // namespace fv::testing
