@@ -7,6 +7,7 @@
 #include "core/embedding_store.h"
 #include "core/error.h"
 #include "core/recordio.h"
+#include "core/runtime.h"
 #include "dataset/test_bin.h"
 #include "dataset/test_png.h"
 #include "embed/embed_run.h"
@@ -95,6 +96,31 @@ TEST(EmbedInputs, BinSetWritesIndexIdsAndPairFlags) {
   ASSERT_TRUE(set.pair_flags.has_value());
   EXPECT_EQ(*set.pair_flags, (std::vector<std::int8_t>{0, 1, 1}));
   for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(set.row(i)[0], 30.f * i / 255.f) << i;
+}
+
+TEST(EmbedInputs, AnInterruptedBinRunResumesWithItsPairFlags) {
+  testing::TempDir dir;
+  std::vector<std::string> images;
+  for (int i = 0; i < 8; ++i) images.push_back(testing::make_png(4, 4, static_cast<std::uint8_t>(20 * i), 1, 2));
+  const auto bin = dir / "cfp_fp.bin";
+  ASSERT_TRUE(testing::write_bin_with_python(bin, images, {true, true, false, true}, 2));
+  EmbedConfig config = pixel_config(bin, dir / "cfp.h5");
+  std::optional<std::vector<std::int8_t>> flags;
+  auto source = open_embed_input(config, &flags);
+  auto embedder = make_embedder(config.embedder);
+  clear_stop_request();
+  request_stop();  // stops after the first batch (3 rows)
+  const EmbedSummary first = run_embed(config, *source, *embedder, "h", flags);
+  clear_stop_request();
+  EXPECT_TRUE(first.interrupted);
+  EXPECT_EQ(first.embedded, 3);
+  const EmbedSummary second = run_embed(config, *source, *embedder, "h", flags);
+  EXPECT_EQ(second.resumed_rows, 3);
+  const EmbeddingSet set = read_embeddings(config.output);
+  ASSERT_EQ(set.rows(), 8);
+  ASSERT_TRUE(set.pair_flags.has_value());
+  EXPECT_EQ(*set.pair_flags, (std::vector<std::int8_t>{1, 1, 0, 1}));
+  for (int i = 0; i < 8; ++i) EXPECT_FLOAT_EQ(set.row(i)[0], 20.f * i / 255.f) << i;
 }
 
 TEST(EmbedInputs, AnUnreadableImageOfABinSetFailsTheRun) {
