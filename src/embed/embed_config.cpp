@@ -4,12 +4,19 @@
 #include <fmt/format.h>
 
 #include "core/check.h"
+#include "embed/model_embedder.h"
 
 namespace fv {
 
 const EnumNames<InputKind>& input_kind_names() {
   static const EnumNames<InputKind> names{
-      {"auto", InputKind::kAuto}, {"folder", InputKind::kFolder}, {"list", InputKind::kList}};
+      {"auto", InputKind::kAuto}, {"folder", InputKind::kFolder}, {"list", InputKind::kList},
+      {"recordio", InputKind::kRecordIO}, {"bin", InputKind::kBin}};
+  return names;
+}
+
+const EnumNames<DeviceKind>& embed_device_names() {
+  static const EnumNames<DeviceKind> names{{"auto", DeviceKind::kAuto}, {"cpu", DeviceKind::kCpu}, {"cuda", DeviceKind::kCuda}};
   return names;
 }
 
@@ -19,7 +26,8 @@ void EmbedderConfig::bind(OptionSet& o) {
       .add("embed.pixel_height", &pixel_height, "raw-pixel baseline: height the image is resized to")
       .add("embed.pixel_grey", &pixel_grey, "raw-pixel baseline: grey (true) or RGB (false)")
       .add_enum("embed.flip", &flip, flip_mode_names(), "flip test-time augmentation: none, sum or concat")
-      .add("embed.normalize", &normalize, "L2-normalise each embedding");
+      .add("embed.normalize", &normalize, "L2-normalise each embedding")
+      .add_enum("embed.device", &device, embed_device_names(), "where a model file runs: auto (CUDA when available), cpu or cuda");
 }
 
 void EmbedderConfig::validate() const {
@@ -31,16 +39,13 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& config) {
   if (config.model == "pixels") {
     return make_pixel_embedder(config.pixel_width, config.pixel_height, config.pixel_grey ? 1 : 3);
   }
-  throw ConfigError(fmt::format(
-      "embed.model '{}': only the built-in `pixels` baseline is available in this build; model files written by "
-      "fv-train are not supported yet",
-      config.model));
+  return make_model_embedder(config.model, config.device);
 }
 
 void EmbedConfig::bind(OptionSet& o) {
   o.add("threads", &threads, "decoding and LibTorch threads (0 = all available cores)")
-      .add("embed.input", &input, "image folder (identity sub-folders, any depth) or list file (`path [label]` lines)")
-      .add_enum("embed.input_kind", &input_kind, input_kind_names(), "how to read embed.input (auto: folder or list file)")
+      .add("embed.input", &input, "image folder (identity sub-folders, any depth), list file (`path [label]` lines), RecordIO .rec (+ .idx) or insightface .bin pair set")
+      .add_enum("embed.input_kind", &input_kind, input_kind_names(), "how to read embed.input: auto (folder; *.rec: recordio; *.bin: bin; else list), folder, list, recordio, bin")
       .add("embed.output", &output, "HDF5 embeddings file to write (resumed from <output>.partial after a kill)")
       .add("embed.batch_size", &batch_size, "images per inference batch")
       .add("embed.max_failure_rate", &max_failure_rate, "fail when more than this fraction of inputs is unreadable")

@@ -7,10 +7,12 @@
 
 #include "core/options.h"
 #include "embed/embedder.h"
+#include "model/torch_runtime.h"
 
 namespace fv {
 
-enum class InputKind { kAuto, kFolder, kList };
+// auto: a folder is kFolder, *.rec is kRecordIO, *.bin is kBin, anything else a list file.
+enum class InputKind { kAuto, kFolder, kList, kRecordIO, kBin };
 
 // Which model embeds and how (shared by fv-embed and fv-verify, which embeds images on the fly).
 struct EmbedderConfig {
@@ -20,6 +22,7 @@ struct EmbedderConfig {
   bool pixel_grey = true;
   FlipMode flip = FlipMode::kNone;
   bool normalize = true;
+  DeviceKind device = DeviceKind::kAuto;  // model files: auto (CUDA when available, else CPU), cpu or cuda
 
   void bind(OptionSet& options);
   void validate() const;
@@ -27,7 +30,7 @@ struct EmbedderConfig {
 
 struct EmbedConfig {
   int threads = 0;                  // top-level key: decoding + LibTorch threads (0 = all cores)
-  std::string input;                // image folder (identity sub-folders) or list file (`path [label]`)
+  std::string input;                // image folder (identity sub-folders), list file (`path [label]`), .rec or .bin
   InputKind input_kind = InputKind::kAuto;
   std::string output = "embeddings.h5";
   EmbedderConfig embedder;
@@ -41,8 +44,11 @@ struct EmbedConfig {
 };
 
 const EnumNames<InputKind>& input_kind_names();
+// auto, cpu, cuda (embed.device).
+const EnumNames<DeviceKind>& embed_device_names();
 
-// The embedder that `config.model` names.
+// The embedder that `config.model` names: the raw-pixel baseline for "pixels", else the model file at that
+// path (make_model_embedder on config.device). Throws as make_model_embedder does (errors name the file).
 std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& config);
 
 }  // namespace fv

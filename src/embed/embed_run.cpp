@@ -15,6 +15,8 @@
 #include "core/progress.h"
 #include "core/runtime.h"
 #include "dataset/batch_loader.h"
+#include "dataset/pickle_bin.h"
+#include "dataset/recordio_source.h"
 
 namespace fv {
 namespace {
@@ -67,17 +69,39 @@ std::vector<FailureRow> read_failures(const std::filesystem::path& path, int bat
 
 }  // namespace
 
-std::unique_ptr<SampleSource> open_embed_input(const EmbedConfig& config) {
+std::unique_ptr<SampleSource> open_embed_input(const EmbedConfig& config,
+                                               std::optional<std::vector<std::int8_t>>* pair_flags) {
   InputKind kind = config.input_kind;
   if (kind == InputKind::kAuto) {
     std::error_code ec;
-    kind = std::filesystem::is_directory(config.input, ec) ? InputKind::kFolder : InputKind::kList;
+    const std::string ext = std::filesystem::path(config.input).extension().string();
+    kind = std::filesystem::is_directory(config.input, ec) ? InputKind::kFolder
+           : ext == ".rec"                                  ? InputKind::kRecordIO
+           : ext == ".bin"                                  ? InputKind::kBin
+                                                            : InputKind::kList;
   }
-  return kind == InputKind::kFolder ? open_image_folder(config.input) : open_list_file(config.input);
+  switch (kind) {
+    case InputKind::kFolder:
+      return open_image_folder(config.input);
+    case InputKind::kRecordIO:
+      return open_recordio(config.input);
+    case InputKind::kBin: {
+      std::vector<std::int8_t> flags;
+      auto source = open_bin_set(config.input, &flags);
+      if (pair_flags) *pair_flags = std::move(flags);
+      return source;
+    }
+    default:
+      return open_list_file(config.input);
+  }
 }
 
 EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Embedder& embedder,
-                       const std::string& config_hash) {
+                       const std::string& config_hash, const std::optional<std::vector<std::int8_t>>& pair_flags) {
+  if (pair_flags) {
+    FV_CHECK_EQ(pair_flags->size() * 2, source.size(), DataError, "'{}': {} pair flags for {} images", config.input,
+                pair_flags->size(), source.size());
+  }
   const auto start = std::chrono::steady_clock::now();
   EmbedSummary summary;
   summary.inputs = static_cast<std::int64_t>(source.size());
@@ -149,6 +173,12 @@ EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Em
     }
     fail_out.flush();
     summary.failed += static_cast<std::int64_t>(batch->failures.size());
+    if (pair_flags && !batch->failures.empty()) {
+      const auto& f = batch->failures.front();
+      throw DataError(fmt::format("'{}': image {} of the pair set is unreadable ({}); every image of a .bin set must "
+                                  "embed, or the pairs would shift",
+                                  config.input, f.index, f.reason));
+    }
     if (summary.failed > max_failures) {
       throw DataError(fmt::format("{} of {} inputs are unreadable, over embed.max_failure_rate = {} (see '{}')",
                                   summary.failed, summary.inputs, config.max_failure_rate, fail_path.string()));
@@ -170,7 +200,7 @@ EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Em
   }
   progress.finish();
   summary.embedded = rows;
-  if (!summary.interrupted) writer.finish();
+  if (!summary.interrupted) writer.finish(pair_flags);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

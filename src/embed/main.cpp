@@ -7,22 +7,25 @@
 #include "core/options.h"
 #include "embed/embed_config.h"
 #include "embed/embed_run.h"
+#include "model/torch_runtime.h"
 
 int main(int argc, char** argv) {
   return fv::run_main("fv-embed", [&] {
     fv::EmbedConfig config;
-    fv::OptionSet options("fv-embed", "embed images (folder or list file) with a model into an HDF5 file");
+    fv::OptionSet options("fv-embed", "embed images (folder, list file, RecordIO .rec or insightface .bin) with a model into an HDF5 file");
     config.bind(options);
     if (!options.parse(argc, argv)) return 0;
     config.validate();
     options.write_resolved(config.output + ".ini");
 
-    const auto source = fv::open_embed_input(config);
+    fv::configure_torch_threads(config.threads);
+    std::optional<std::vector<std::int8_t>> pair_flags;  // .bin sets only
+    const auto source = fv::open_embed_input(config, &pair_flags);
     const auto embedder = fv::make_embedder(config.embedder);
-    fv::log::info("fv-embed: {} inputs from {}, model {} ({}-D), flip {}, config {}", source->size(), config.input,
+    fv::log::info("fv-embed: {} inputs from {}, model {} ({}-D), flip {}, config {}; {}", source->size(), config.input,
                   embedder->description(), embedder->dim(), fv::enum_name(fv::flip_mode_names(), config.embedder.flip),
-                  options.hash());
-    const fv::EmbedSummary s = fv::run_embed(config, *source, *embedder, options.hash());
+                  options.hash(), fv::torch_runtime_summary());
+    const fv::EmbedSummary s = fv::run_embed(config, *source, *embedder, options.hash(), pair_flags);
     if (s.interrupted) {
       fv::log::warn("interrupted after {} rows; run the same command again to resume", s.embedded);
       return static_cast<int>(fv::kExitInterrupted);

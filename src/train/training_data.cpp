@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "core/error.h"
+#include "dataset/recordio_source.h"
 
 namespace fv {
 namespace {
@@ -57,7 +58,8 @@ std::unique_ptr<SampleSource> open_training_source(const std::filesystem::path& 
       source = open_mnist(path, labels);
       break;
     case DataKind::kRecordIO:
-      throw ConfigError(fmt::format("{}: RecordIO training input is wired in with the RecordIO reader", key));
+      source = open_recordio(path);
+      break;
     case DataKind::kAuto:
       break;
   }

@@ -16,7 +16,13 @@ void VerifyConfig::bind(OptionSet& o) {
       .add("verify.gallery", &gallery, "1:N: HDF5 gallery embeddings to rank against")
       .add("verify.probes", &probes, "1:N: HDF5 file whose every row is a probe (instead of verify.a)")
       .add("verify.top_k", &top_k, "1:N: matches listed per probe")
-      .add("verify.json", &json, "print JSON instead of text");
+      .add("verify.json", &json, "print JSON instead of text")
+      .add_enum("verify.align", &align, raw_align_names(),
+                "images: none (already aligned) or auto (detect, landmarks, warp to the template; needs FV_WITH_VISION)")
+      .add_enum("verify.align_template", &align_template, raw_align_template_names(),
+                "verify.align = auto: template the face is warped onto, scaled to the model's input size")
+      .add("verify.align_upsample", &align_upsample, "verify.align = auto: times the photo is doubled before detection")
+      .add("verify.align_landmarks", &align_landmarks, "verify.align = auto: dlib 68-point model (empty = automatic)");
   embedder.bind(o);
   o.positional("verify.a", 1).positional("verify.b", 1);
 }
@@ -24,6 +30,10 @@ void VerifyConfig::bind(OptionSet& o) {
 void VerifyConfig::validate() const {
   embedder.validate();
   FV_CHECK_GE(threads, 0, ConfigError, "threads must not be negative");
+  FV_CHECK_GE(align_upsample, 0, ConfigError, "verify.align_upsample must not be negative");
+  FV_CHECK(align == RawAlign::kNone || raw_alignment_available(), ConfigError,
+           "verify.align = auto needs a build with FV_WITH_VISION=ON (the align stage); use verify.align = none with "
+           "images aligned by fv-align");
   FV_CHECK(far > 0 && far < 1, ConfigError, "verify.far must be in (0, 1), got {}", far);
   if (search_mode()) {
     FV_CHECK(!a.empty() || !probes.empty(), ConfigError, "1:N needs a probe: verify.a or verify.probes");

@@ -5,6 +5,7 @@
 
 #include "core/options.h"
 #include "embed/embed_config.h"
+#include "verify/raw_image_aligner.h"
 
 namespace fv {
 
@@ -22,6 +23,11 @@ struct VerifyConfig {
   std::string probes;
   int top_k = 5;
   bool json = false;             // machine-readable output on stdout
+  // Images given as paths: none = already aligned; auto = detect + landmarks + warp first (vision builds).
+  RawAlign align = RawAlign::kNone;
+  RawAlignTemplate align_template = RawAlignTemplate::kArcface;
+  int align_upsample = 1;
+  std::string align_landmarks;   // dlib 68-point model ("" = found as fv-align finds it)
   EmbedderConfig embedder;
 
   void bind(OptionSet& options);

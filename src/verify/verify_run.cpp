@@ -39,22 +39,48 @@ void normalize(std::vector<float>& v) {
   }
 }
 
-}  // namespace
+// The embedder and (with verify.align = auto) the aligner, created on first use and shared by both images.
+struct ImageContext {
+  std::unique_ptr<Embedder> embedder;
+  std::unique_ptr<RawImageAligner> aligner;
+};
 
-std::vector<float> embedding_of(const VerifyConfig& config, const std::string& what) {
+std::vector<float> embedding_of(const VerifyConfig& config, const std::string& what, ImageContext& context) {
   std::vector<float> v;
   if (!config.embeddings.empty()) {
     v = row_of(read_embeddings(config.embeddings), what, config.embeddings);
   } else {
-    auto embedder = make_embedder(config.embedder);
-    const RgbImage image = read_image(what);
-    const PreprocessOptions& p = embedder->preprocess();
+    if (!context.embedder) context.embedder = make_embedder(config.embedder);
+    Embedder& embedder = *context.embedder;
+    const PreprocessOptions& p = embedder.preprocess();
+    RgbImage image;
+    if (config.align == RawAlign::kAuto) {
+      if (!context.aligner) {
+        RawAlignOptions o;
+        o.templ = config.align_template;
+        o.upsample = config.align_upsample;
+        o.landmark_model = config.align_landmarks;
+        o.width = p.width;
+        o.height = p.height;
+        context.aligner = make_raw_image_aligner(o);
+      }
+      image = context.aligner->align(what);
+    } else {
+      image = read_image(what);
+    }
     std::vector<float> input(static_cast<std::size_t>(p.channels) * p.width * p.height);
     preprocess_into(image, p, input.data());
-    v = embed_with_tta(*embedder, input, 1, config.embedder.flip, config.embedder.normalize);
+    v = embed_with_tta(embedder, input, 1, config.embedder.flip, config.embedder.normalize);
   }
   normalize(v);  // scores are cosine similarities whatever the file's normalisation
   return v;
+}
+
+}  // namespace
+
+std::vector<float> embedding_of(const VerifyConfig& config, const std::string& what) {
+  ImageContext context;
+  return embedding_of(config, what, context);
 }
 
 double threshold_from_report(const std::string& report_path, double far) {
@@ -79,7 +105,8 @@ PairDecision verify_pair(const VerifyConfig& config) {
   PairDecision d;
   d.a = config.a;
   d.b = config.b;
-  d.score = dot(embedding_of(config, config.a), embedding_of(config, config.b));
+  ImageContext context;
+  d.score = dot(embedding_of(config, config.a, context), embedding_of(config, config.b, context));
   d.threshold = config.threshold;
   d.threshold_source = "verify.threshold";
   if (!config.report.empty()) {

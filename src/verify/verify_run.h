@@ -23,8 +23,9 @@ struct Ranking {
   std::vector<float> scores;
 };
 
-// The embedding of `what`: a row of `embeddings_file` when given, else an image embedded with `config.embedder`.
-// Throws DataError naming the id when it is not in the file.
+// The embedding of `what`: a row of `embeddings_file` when given, else an image embedded with `config.embedder`
+// (aligned first when verify.align = auto). Throws DataError naming the id when it is not in the file, or
+// naming the image when no face is found in it.
 std::vector<float> embedding_of(const VerifyConfig& config, const std::string& what);
 
 // The `strict` TAR@FAR threshold (highest TAR among thresholds whose FAR does not exceed `far`) that an

@@ -1,0 +1,63 @@
+// Model-file embedder: LibTorch inference of a saved backbone (eval mode, InferenceMode, CPU or CUDA).
+#include "embed/model_embedder.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/check.h"
+#include "model/model_file.h"
+
+namespace fv {
+namespace {
+
+class ModelEmbedder : public Embedder {
+ public:
+  ModelEmbedder(LoadedModel model, c10::Device device, std::string path)
+      : model_(std::move(model)), device_(device), path_(std::move(path)) {
+    model_.backbone->to(device_);
+    model_.backbone->eval();
+    const auto& b = model_.meta.backbone;
+    description_ = fmt::format("{} {}-D, input {}x{}x{}, by {} ('{}', sha256 {}), on {}", backbone_kind_name(b.kind()),
+                               b.embedding_dim(), b.in_channels(), b.input_height(), b.input_width(),
+                               model_.meta.producer.empty() ? "unknown producer" : model_.meta.producer, path_,
+                               model_.sha256.substr(0, 12), device_.str());
+  }
+
+  const PreprocessOptions& preprocess() const override { return model_.meta.preprocess; }
+  std::int64_t dim() const override { return model_.meta.backbone.embedding_dim(); }
+
+  void embed(const float* inputs, std::int64_t n, float* out) override {
+    FV_CHECK_GT(n, 0, DataError, "'{}': embed() needs at least one input", path_);
+    const auto& p = preprocess();
+    c10::InferenceMode inference;
+    // from_blob does not copy; the backbone does not write into its input.
+    auto cpu = torch::from_blob(const_cast<float*>(inputs), {n, p.channels, p.height, p.width}, torch::kFloat32);
+    auto result = model_.backbone->forward(device_.is_cpu() ? cpu : cpu.to(device_)).to(torch::kCPU).contiguous();
+    FV_CHECK(result.dim() == 2 && result.size(0) == n && result.size(1) == dim(), DataError,
+             "'{}': the backbone returned shape [{}], expected [{}, {}]", path_, fmt::join(result.sizes(), ", "), n,
+             dim());
+    std::memcpy(out, result.data_ptr<float>(), static_cast<std::size_t>(n * dim()) * sizeof(float));
+  }
+
+  std::string model_hash() const override { return model_.sha256; }
+  std::string description() const override { return description_; }
+
+ private:
+  LoadedModel model_;
+  c10::Device device_;
+  std::string path_;
+  std::string description_;
+};
+
+}  // namespace
+
+std::unique_ptr<Embedder> make_model_embedder(const std::filesystem::path& path, DeviceKind device) {
+  const c10::Device target = select_device(device);
+  return std::make_unique<ModelEmbedder>(load_model_file(path), target, path.string());
+}
+
+}  // namespace fv
