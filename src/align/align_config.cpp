@@ -28,8 +28,8 @@ const EnumNames<NoFacePolicy>& no_face_policy_names() {
 void AlignConfig::bind(OptionSet& o) {
   o.add("input.path", &input, "image file, folder tree (identity folders, any depth) or list file");
   o.add_enum("input.kind", &input_kind,
-             EnumNames<InputKind>{{"auto", InputKind::kAuto}, {"image", InputKind::kImage},
-                                  {"folder", InputKind::kFolder}, {"list", InputKind::kList}},
+             EnumNames<AlignInputKind>{{"auto", AlignInputKind::kAuto}, {"image", AlignInputKind::kImage},
+                                  {"folder", AlignInputKind::kFolder}, {"list", AlignInputKind::kList}},
              "what input.path is; auto: folder if a directory, list if it ends in .txt/.lst/.list, else image");
   o.add("input.list_root", &list_root, "folder that relative paths in a list file are relative to (default: the list's folder)");
   o.add("input.extensions", &extensions, "file extensions taken from folders (case-insensitive)");

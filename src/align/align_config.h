@@ -12,14 +12,14 @@
 
 namespace fv {
 
-enum class InputKind { kAuto, kImage, kFolder, kList };
+enum class AlignInputKind { kAuto, kImage, kFolder, kList };
 enum class MultiFacePolicy { kLargest, kCenter, kScore, kAll, kReject };
 enum class NoFacePolicy { kSkip, kCenterCrop };
 
 struct AlignConfig {
   // [input]
   std::string input;                  // image file, folder tree or list file (positional argument)
-  InputKind input_kind = InputKind::kAuto;
+  AlignInputKind input_kind = AlignInputKind::kAuto;
   std::string list_root;              // list files: relative paths are resolved here ("" = the list's folder)
   std::vector<std::string> extensions{"jpg", "jpeg", "png", "bmp", "ppm", "pgm", "pnm", "webp", "tif", "tiff"};
   std::int64_t max_file_bytes = 256ll << 20;

@@ -1,6 +1,8 @@
 // Robust image decoding for batch stages (bounded memory, every failure a status) and image encoding.
 #pragma once
 
+#include "core/image_codec.h"  // ImageFormat
+
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -43,7 +45,6 @@ struct DecodedImage {
 DecodedImage decode_image_file(const std::filesystem::path& path, const DecodeLimits& limits);
 DecodedImage decode_image_bytes(std::string_view bytes, const DecodeLimits& limits);
 
-enum class ImageFormat { kJpeg, kPng };
 // Encodes `bgr` as JPEG (quality 0-100) or PNG (compression 0-9); throws IoError if OpenCV fails.
 std::string encode_image(const cv::Mat& bgr, ImageFormat format, int jpeg_quality, int png_compression);
 const char* image_extension(ImageFormat format);

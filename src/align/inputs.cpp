@@ -143,25 +143,25 @@ InputSet collect_list(const AlignConfig& config) {
 }  // namespace
 
 InputSet collect_inputs(const AlignConfig& config) {
-  InputKind kind = config.input_kind;
+  AlignInputKind kind = config.input_kind;
   const fs::path input(config.input);
-  if (kind == InputKind::kAuto) {
+  if (kind == AlignInputKind::kAuto) {
     const std::string ext = lower(input.extension().string());
     if (fs::is_directory(input)) {
-      kind = InputKind::kFolder;
+      kind = AlignInputKind::kFolder;
     } else if (ext == ".txt" || ext == ".lst" || ext == ".list") {
-      kind = InputKind::kList;
+      kind = AlignInputKind::kList;
     } else {
-      kind = InputKind::kImage;
+      kind = AlignInputKind::kImage;
     }
   }
   InputSet set;
   switch (kind) {
-    case InputKind::kFolder:
+    case AlignInputKind::kFolder:
       FV_CHECK(fs::is_directory(input), ConfigError, "input.path: '{}' is not a folder", config.input);
       set = collect_folder(config);
       break;
-    case InputKind::kList:
+    case AlignInputKind::kList:
       set = collect_list(config);
       break;
     default: {
