@@ -24,6 +24,19 @@ cv::Mat warp_to_template(const cv::Mat& bgr, const Landmarks5& points, const Fac
   return out;
 }
 
+namespace {
+
+// dlib's exact face chip (get_face_chip_details from the 68 points) for the dlib_chip template at a square size.
+cv::Mat warp_dlib_chip(const cv::Mat& bgr, const Landmarks68& points, int size) {
+  const auto m = dlib_chip_transform(points, size).matrix();
+  const cv::Mat matrix = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
+  cv::Mat out;
+  cv::warpAffine(bgr, out, matrix, cv::Size(size, size), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+  return out;
+}
+
+}  // namespace
+
 cv::Mat center_crop(const cv::Mat& bgr, int width, int height) {
   const double aspect = static_cast<double>(width) / height;
   int w = bgr.cols, h = bgr.rows;
@@ -174,7 +187,15 @@ std::vector<AlignedFace> FaceAligner::process_image(const InputItem& item, const
       f.row.landmarks = b.landmarks;
     } else {
       FV_CHECK(predictor_ != nullptr, ConfigError, "no landmark predictor configured");
-      f.row.landmarks = five_from_68(predictor_->predict(bgr, b));
+      const Landmarks68 points = predictor_->predict(bgr, b);
+      f.row.landmarks = five_from_68(points);
+      if (config_.template_kind == TemplateKind::kDlibChip && target_.width == target_.height) {
+        // With the 68 points at hand, dlib_chip is dlib's exact geometry rather than a 5-point fit.
+        f.row.has_landmarks = true;
+        f.encoded = encode(warp_dlib_chip(bgr, points, target_.width));
+        out.push_back(std::move(f));
+        continue;
+      }
     }
     f.row.has_landmarks = true;
     f.encoded = encode(warp_to_template(bgr, f.row.landmarks, target_, weights_));

@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <memory>
 
 #include "align/face_aligner.h"
+#include "align/face_template.h"
 #include "align/image_io.h"
 #include "align/test_images.h"
 
@@ -75,6 +77,39 @@ TEST(Photos, MessiNeedsOnePyramidUp) {
   // Only the transformed detected eyes are checked: the 37-px face is upscaled 3x into 112x112, and the
   // 68-point model re-run on that blurred face lands ~2.0 px off (measured 2.03 px), its own error.
   check_photo(testing::messi_path(), 1, DetectorKind::kHog, false);
+}
+
+// align.template = dlib_chip with 68 landmarks is dlib's exact chip (get_face_chip_details), not a 5-point
+// fit: fv-align's output equals the warp by dlib_chip_transform of the same points, up to PNG round trip.
+TEST(Photos, DlibChipTemplateIsDlibsExactChip) {
+  if (!testing::have_photos()) GTEST_SKIP() << "python3-skimage / opencv-doc photos not installed";
+  AlignConfig config;
+  config.template_kind = TemplateKind::kDlibChip;
+  config.format = ImageFormat::kPng;
+  FaceAligner aligner(config, template_from_config(config), FaceDetector::create(config.detector_options()),
+                      Models::get().predictor);
+  InputItem item;
+  item.path = testing::astronaut_path();
+  const auto faces = aligner.process(item);
+  ASSERT_EQ(faces.size(), 1u);
+  const DecodedImage ours = decode_image_bytes(faces[0].encoded, config.decode_limits());
+  ASSERT_EQ(ours.status, DecodeStatus::kOk);
+  ASSERT_EQ(ours.bgr.cols, 150);
+  ASSERT_EQ(ours.bgr.rows, 150);
+
+  const DecodedImage img = decode_image_file(item.path, config.decode_limits());
+  const auto box = choose_faces(FaceDetector::create(config.detector_options())->detect(img.bgr),
+                                MultiFacePolicy::kLargest, img.bgr.cols, img.bgr.rows)[0];
+  const Landmarks68 points = Models::get().predictor->predict(img.bgr, box);
+  const auto m = dlib_chip_transform(points, 150).matrix();
+  cv::Mat exact;
+  const cv::Mat matrix = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
+  cv::warpAffine(img.bgr, exact, matrix, cv::Size(150, 150));
+  EXPECT_EQ(cv::norm(ours.bgr, exact, cv::NORM_INF), 0.0) << "fv-align's dlib_chip is not dlib's exact chip";
+  // ... and it is not the 5-point fit (which lands 1-2 px away).
+  const cv::Mat fitted = warp_to_template(img.bgr, five_from_68(points), template_from_config(config),
+                                          config.fit_weights(), nullptr);
+  EXPECT_GT(cv::norm(ours.bgr, fitted, cv::NORM_L1) / (150.0 * 150 * 3), 1.0);
 }
 
 TEST(Photos, HaarCascadeFindsTheAstronaut) {
