@@ -103,7 +103,9 @@ TEST(Trainer, LossFallsAndEveryArtifactIsWritten) {
   std::string line;
   int lines = 0;
   while (std::getline(features, line)) {
-    if (lines++ == 0) EXPECT_EQ(std::count(line.begin(), line.end(), ','), 16);
+    if (lines++ == 0) {
+      EXPECT_EQ(std::count(line.begin(), line.end(), ','), 16);
+    }
   }
   EXPECT_EQ(lines, 1000);
 
