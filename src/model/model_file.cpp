@@ -4,13 +4,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <deque>
-
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/embedding_store.h"
 #include "core/error.h"
 #include "core/sha256.h"
+#include "model/archive_io.h"
 
 namespace fv {
 namespace {
@@ -143,14 +142,9 @@ void save_model_file(const std::filesystem::path& path, const ModelMeta& meta, B
   torch::serialize::OutputArchive archive;
   archive.write(kMetaKey, c10::IValue(meta_to_json(meta).dump()));
   torch::serialize::OutputArchive weights;
-  // Always saved from the CPU so that the file loads anywhere.
-  const bool on_cpu = backbone.parameters().empty() || backbone.parameters().front().device().is_cpu();
-  if (on_cpu) {
-    backbone.save(weights);
-  } else {
-    for (const auto& p : backbone.named_parameters()) weights.write(p.key(), p.value().cpu());
-    for (const auto& p : backbone.named_buffers()) weights.write(p.key(), p.value().cpu(), /*is_buffer=*/true);
-  }
+  // Nested archives per submodule (read back by read_module_tensor). Tensors of a CUDA network are stored
+  // with their device and mapped to the CPU on load, so the file loads anywhere.
+  backbone.save(weights);
   archive.write(kBackboneKey, weights);
   AtomicOutput out(path);
   try {
@@ -176,29 +170,15 @@ LoadedModel load_model_file(const std::filesystem::path& path) {
   torch::serialize::InputArchive weights;
   if (!archive.try_read(kBackboneKey, weights))
     throw FormatError(fmt::format("{}: no '{}' weights", where, kBackboneKey));
-  // Read tensor by tensor (flat names, as named_parameters gives them) so that a missing or misshaped one
-  // is reported by name.
-  torch::NoGradGuard no_grad;
-  auto load_one = [&](const std::string& name, torch::Tensor& target, bool is_buffer) {
-    torch::Tensor value;
-    torch::serialize::InputArchive* node = &weights;
-    std::deque<torch::serialize::InputArchive> chain;  // stable addresses
-    std::string rest = name;
-    // Nested modules are nested archives: "layer1.0.conv1.weight" -> archive layer1 / 0 / conv1, key weight.
-    for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
-      chain.emplace_back();
-      if (!node->try_read(rest.substr(0, dot), chain.back()))
-        throw FormatError(fmt::format("{}: weights lack '{}'", where, name));
-      node = &chain.back();
-      rest = rest.substr(dot + 1);
-    }
-    if (!node->try_read(rest, value, is_buffer)) throw FormatError(fmt::format("{}: weights lack '{}'", where, name));
-    FV_CHECK(value.sizes() == target.sizes(), FormatError, "{}: '{}' has shape [{}], the network expects [{}]", where,
-             name, fmt::join(value.sizes(), ", "), fmt::join(target.sizes(), ", "));
-    target.copy_(value);
-  };
-  for (auto& p : model.backbone->named_parameters()) load_one(p.key(), p.value(), false);
-  for (auto& b : model.backbone->named_buffers()) load_one(b.key(), b.value(), true);
+  // Tensor by tensor, so that a missing or misshaped one is reported by name.
+  for (auto& p : model.backbone->named_parameters()) {
+    if (!read_module_tensor(weights, p.key(), p.value(), false, where))
+      throw FormatError(fmt::format("{}: weights lack '{}'", where, p.key()));
+  }
+  for (auto& b : model.backbone->named_buffers()) {
+    if (!read_module_tensor(weights, b.key(), b.value(), true, where))
+      throw FormatError(fmt::format("{}: weights lack '{}'", where, b.key()));
+  }
   model.backbone->eval();
   model.sha256 = sha256_file_hex(path);
   return model;

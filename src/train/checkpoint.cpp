@@ -6,13 +6,13 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <deque>
 #include <mutex>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/embedding_store.h"
 #include "core/error.h"
+#include "model/archive_io.h"
 
 namespace fv {
 namespace {
@@ -61,47 +61,25 @@ CheckpointInfo read_info(torch::serialize::InputArchive& archive, const std::str
   }
 }
 
-// Reads the tensor at dotted `name` ("layer1.0.conv1.weight": nested module archives) into `target`.
-// Returns false when absent; throws FormatError naming it when the shape differs.
-bool read_tensor(torch::serialize::InputArchive& root, const std::string& name, torch::Tensor& target,
-                 bool is_buffer, const std::string& where) {
-  std::deque<torch::serialize::InputArchive> chain;
-  torch::serialize::InputArchive* node = &root;
-  std::string rest = name;
-  for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
-    chain.emplace_back();
-    if (!node->try_read(rest.substr(0, dot), chain.back())) return false;
-    node = &chain.back();
-    rest = rest.substr(dot + 1);
-  }
-  torch::Tensor value;
-  if (!node->try_read(rest, value, is_buffer)) return false;
-  FV_CHECK(value.sizes() == target.sizes(), FormatError, "{}: '{}' has shape [{}], the run expects [{}]", where, name,
-           fmt::join(value.sizes(), ", "), fmt::join(target.sizes(), ", "));
-  torch::NoGradGuard no_grad;
-  target.copy_(value);
-  return true;
-}
-
 // Loads every parameter and buffer of `module` from `archive[key]`; `required` ones must be present.
 void read_module(torch::serialize::InputArchive& archive, const std::string& key, torch::nn::Module& module,
                  bool all_required, const std::string& where) {
   torch::serialize::InputArchive sub;
   if (!archive.try_read(key, sub)) throw FormatError(fmt::format("{}: no '{}' entry", where, key));
   for (auto& p : module.named_parameters()) {
-    const bool found = read_tensor(sub, p.key(), p.value(), false, where);
+    const bool found = read_module_tensor(sub, p.key(), p.value(), false, where);
     FV_CHECK(found || (!all_required && p.key() != "weight"), FormatError, "{}: '{}' lacks '{}'", where, key,
              p.key());
   }
   for (auto& b : module.named_buffers()) {
-    const bool found = read_tensor(sub, b.key(), b.value(), true, where);
+    const bool found = read_module_tensor(sub, b.key(), b.value(), true, where);
     FV_CHECK(found || !all_required, FormatError, "{}: '{}' lacks buffer '{}'", where, key, b.key());
   }
 }
 
 void write_module(torch::serialize::OutputArchive& archive, const std::string& key, torch::nn::Module& module) {
   torch::serialize::OutputArchive sub;
-  module.save(sub);  // nested archives per submodule, which read_tensor walks
+  module.save(sub);  // nested archives per submodule, which read_module_tensor walks
   archive.write(key, sub);
 }
 
