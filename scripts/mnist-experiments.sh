@@ -92,7 +92,11 @@ plot="$out/plot.gp"
   echo "set output '$out/features-2d.png'"
   echo "set datafile separator ','"
   echo "set multiplot layout 2,3 title 'MNIST test features, 2-D feature layer (one colour per digit)'"
-  echo "unset key; set size ratio -1"
+  echo "unset key; unset colorbox; set size ratio -1"
+  # Ten distinct colours, one per digit (gnuplot's default line colours repeat after eight).
+  echo "set cbrange [-0.5:9.5]"
+  echo "set palette maxcolors 10"
+  echo "set palette defined (0 '#e6194b', 1 '#3cb44b', 2 '#ffe119', 3 '#4363d8', 4 '#f58231', 5 '#911eb4', 6 '#42d4f4', 7 '#f032e6', 8 '#000000', 9 '#9a6324')"
 } > "$plot"
 for entry in "${losses[@]}"; do
   name=${entry%%|*}
@@ -102,7 +106,7 @@ for entry in "${losses[@]}"; do
   # shellcheck disable=SC2086
   "$train" --config configs/mnist.ini --output "$run" --resume true --model.embedding_dim 2 \
     --train.test_features "$run/test-features.csv" $args $(schedule_args "$plot_steps")
-  echo "set title '$name'; plot '$run/test-features.csv' using 2:3:(\$1+1) with points pt 7 ps 0.15 lc variable" >> "$plot"
+  echo "set title '$name'; plot '$run/test-features.csv' using 2:3:1 with points pt 7 ps 0.15 lc palette z" >> "$plot"
 done
 echo "unset multiplot" >> "$plot"
 gnuplot "$plot"
