@@ -8,25 +8,15 @@
 
 #include "core/atomic_file.h"
 #include "core/embedding_store.h"
+#include "support/command.h"
 #include "support/temp_dir.h"
 
 namespace fv::eval {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string output;
-};
+using CliRun = testing::CommandResult;
 
-CliRun run(const std::string& args) {
-  CliRun r;
-  std::FILE* p = ::popen(fmt::format("{} {} 2>&1", FV_EVAL_BIN, args).c_str(), "r");
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CliRun run(const std::string& args) { return testing::run_command(fmt::format("{} {}", FV_EVAL_BIN, args)); }
 
 TEST(FvEvalCli, ExitCodesAndHeadline) {
   testing::TempDir dir;

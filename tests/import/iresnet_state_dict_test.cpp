@@ -20,6 +20,7 @@
 #include "import/iresnet_state_dict.h"
 #include "import/torch_state_dict_file.h"
 #include "model/model_file.h"
+#include "support/command.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -27,20 +28,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-  int code = -1;
-  std::string output;
-};
+using CommandRun = testing::CommandResult;
 
-CommandRun run(const std::string& command) {
-  CommandRun r;
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CommandRun run(const std::string& command) { return testing::run_command(command); }
 
 // The fixtures, made once per version of the generator script under the build tree (each test runs in its
 // own process under CTest; making them takes ~15 s). Empty when python3-torch is not installed.

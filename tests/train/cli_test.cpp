@@ -16,25 +16,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "support/command.h"
 #include "support/temp_dir.h"
 
 namespace fv {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string output;
-};
+using CliRun = testing::CommandResult;
 
-CliRun run(const std::string& command) {
-  CliRun r;
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CliRun run(const std::string& command) { return testing::run_command(command); }
 
 // 12 synthetic identities x 8 images, 64x64 (small and fast).
 std::filesystem::path make_synth(const testing::TempDir& dir) {
