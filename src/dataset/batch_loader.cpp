@@ -22,6 +22,12 @@ std::uint64_t mix(std::uint64_t x) {
 
 }  // namespace
 
+BatchBuffer heap_batch_buffer(std::size_t floats) {
+  auto storage = std::make_shared<std::vector<float>>(floats);
+  float* data = storage->data();
+  return {std::move(storage), data};
+}
+
 BatchLoader::BatchLoader(const SampleSource& source, PreprocessOptions preprocess, AugmentOptions augment,
                          LoaderOptions options)
     : source_(source), preprocess_(preprocess), augment_(augment), options_(options) {
@@ -108,7 +114,10 @@ Batch BatchLoader::build(std::int64_t step) {
   const std::size_t begin = static_cast<std::size_t>(step) * options_.batch_size;
   const std::size_t end = std::min(order_.size(), begin + options_.batch_size);
   const std::size_t sample_floats = static_cast<std::size_t>(preprocess_.channels) * preprocess_.width * preprocess_.height;
-  batch.data.resize((end - begin) * sample_floats);
+  const std::size_t floats = (end - begin) * sample_floats;
+  batch.pixels = options_.allocate ? options_.allocate(floats) : heap_batch_buffer(floats);
+  FV_CHECK(batch.pixels.data != nullptr || floats == 0, Error, "the batch allocator returned no memory for {} floats",
+           floats);
   for (std::size_t k = begin; k < end; ++k) {
     const std::size_t index = order_[k];
     RgbImage image;
@@ -132,11 +141,11 @@ Batch BatchLoader::build(std::int64_t step) {
         dy = static_cast<int>(r % span) - augment_.crop_padding;
       }
     }
-    preprocess_into(image, preprocess_, batch.data.data() + batch.indices.size() * sample_floats, flip, dx, dy);
+    preprocess_into(image, preprocess_, batch.data() + batch.indices.size() * sample_floats, flip, dx, dy);
     batch.indices.push_back(index);
     batch.labels.push_back(source_.label(index));
   }
-  batch.data.resize(batch.indices.size() * sample_floats);
+  batch.floats = batch.indices.size() * sample_floats;
   return batch;
 }
 

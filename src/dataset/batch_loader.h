@@ -5,7 +5,9 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +19,20 @@
 
 namespace fv {
 
+// Memory for a batch's pixels: `data` points into storage kept alive by `owner`.
+struct BatchBuffer {
+  std::shared_ptr<void> owner;
+  float* data = nullptr;
+};
+
+// Returns room for `floats` pixels. The loader's default takes it from the heap; the trainer passes page-locked
+// (pinned) memory on CUDA so that the host-to-device copy of a batch runs asynchronously (see
+// train/device_batch.h). Called on the loader's worker threads.
+using BatchAllocator = std::function<BatchBuffer(std::size_t floats)>;
+
+// Heap memory (the default allocator).
+BatchBuffer heap_batch_buffer(std::size_t floats);
+
 struct LoaderOptions {
   int batch_size = 64;
   bool shuffle = true;
@@ -27,6 +43,7 @@ struct LoaderOptions {
   // false: the first unreadable sample stops the loader (next() rethrows it). true: it is left out of its batch
   // and reported in Batch::failures (embedding records and counts them).
   bool skip_failures = false;
+  BatchAllocator allocate;  // empty: heap_batch_buffer
 };
 
 struct SampleFailure {
@@ -37,11 +54,13 @@ struct SampleFailure {
 struct Batch {
   std::int64_t epoch = 0;
   std::int64_t step = 0;                 // batch number within the epoch
-  std::vector<float> data;               // size() x C x H x W
+  BatchBuffer pixels;                    // room for a full batch; the first `floats` are size() x C x H x W
+  std::size_t floats = 0;
   std::vector<std::int64_t> labels;      // -1 when the source has none
   std::vector<std::size_t> indices;      // source indices of the rows, in row order
   std::vector<SampleFailure> failures;   // skipped samples (skip_failures only)
   std::size_t size() const { return indices.size(); }
+  float* data() const { return pixels.data; }
 };
 
 class BatchLoader {

@@ -185,7 +185,7 @@ EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Em
     }
     const auto n = static_cast<std::int64_t>(batch->size());
     if (n > 0) {
-      const auto embeddings = embed_with_tta(embedder, batch->data, n, config.embedder.flip, config.embedder.normalize);
+      const auto embeddings = embed_with_tta(embedder, batch->data(), n, config.embedder.flip, config.embedder.normalize);
       std::vector<std::string> ids;
       ids.reserve(batch->indices.size());
       for (std::size_t i : batch->indices) ids.push_back(source.id(i));

@@ -55,23 +55,23 @@ const EnumNames<FlipMode>& flip_mode_names() {
 
 std::int64_t output_dim(std::int64_t dim, FlipMode flip) { return flip == FlipMode::kConcat ? 2 * dim : dim; }
 
-std::vector<float> flip_inputs(const std::vector<float>& inputs, std::int64_t n, const PreprocessOptions& p) {
-  std::vector<float> out(inputs.size());
+std::vector<float> flip_inputs(const float* inputs, std::int64_t n, const PreprocessOptions& p) {
   const std::int64_t rows = n * p.channels * p.height;
+  std::vector<float> out(static_cast<std::size_t>(rows * p.width));
   for (std::int64_t r = 0; r < rows; ++r) {
-    const float* src = inputs.data() + r * p.width;
+    const float* src = inputs + r * p.width;
     float* dst = out.data() + r * p.width;
     std::reverse_copy(src, src + p.width, dst);
   }
   return out;
 }
 
-std::vector<float> embed_with_tta(Embedder& embedder, const std::vector<float>& inputs, std::int64_t n, FlipMode flip,
+std::vector<float> embed_with_tta(Embedder& embedder, const float* inputs, std::int64_t n, FlipMode flip,
                                   bool normalize) {
   const std::int64_t d = embedder.dim();
   const std::int64_t out_d = output_dim(d, flip);
   std::vector<float> plain(static_cast<std::size_t>(n * d));
-  embedder.embed(inputs.data(), n, plain.data());
+  embedder.embed(inputs, n, plain.data());
   std::vector<float> out(static_cast<std::size_t>(n * out_d));
   if (flip == FlipMode::kNone) {
     out = std::move(plain);

@@ -37,11 +37,16 @@ const EnumNames<FlipMode>& flip_mode_names();
 // Output width of embed_with_tta for an embedder of dimension `dim`.
 std::int64_t output_dim(std::int64_t dim, FlipMode flip);
 
-// Embeds a batch with flip TTA, then L2-normalises each row when `normalize` (a zero row stays zero).
-std::vector<float> embed_with_tta(Embedder& embedder, const std::vector<float>& inputs, std::int64_t n, FlipMode flip,
+// Embeds a batch of n x C x H x W preprocessed inputs with flip TTA, then L2-normalises each row when
+// `normalize` (a zero row stays zero).
+std::vector<float> embed_with_tta(Embedder& embedder, const float* inputs, std::int64_t n, FlipMode flip,
                                   bool normalize);
+inline std::vector<float> embed_with_tta(Embedder& embedder, const std::vector<float>& inputs, std::int64_t n,
+                                         FlipMode flip, bool normalize) {
+  return embed_with_tta(embedder, inputs.data(), n, flip, normalize);
+}
 
 // Mirrors n x C x H x W inputs left-right.
-std::vector<float> flip_inputs(const std::vector<float>& inputs, std::int64_t n, const PreprocessOptions& p);
+std::vector<float> flip_inputs(const float* inputs, std::int64_t n, const PreprocessOptions& p);
 
 }  // namespace fv

@@ -52,6 +52,7 @@ CheckpointInfo read_info(torch::serialize::InputArchive& archive, const std::str
     info.num_samples = j.at("num_samples").get<std::int64_t>();
     info.num_classes = j.at("num_classes").get<std::int64_t>();
     info.loss_scale = j.at("loss_scale").get<double>();
+    info.loss_scale_growth_tracker = j.value("loss_scale_growth_tracker", std::int64_t{0});  // absent before 0.1
     info.lambda = j.at("lambda").get<double>();
     info.backbone = j.at("backbone");
     info.loss = j.at("loss").get<std::string>();
@@ -96,6 +97,7 @@ void save_checkpoint(const std::filesystem::path& path, const CheckpointInfo& in
                                {"num_samples", info.num_samples},
                                {"num_classes", info.num_classes},
                                {"loss_scale", info.loss_scale},
+                               {"loss_scale_growth_tracker", info.loss_scale_growth_tracker},
                                {"lambda", info.lambda},
                                {"backbone", info.backbone},
                                {"loss", info.loss},

@@ -3,7 +3,7 @@
 //
 // Layout: "fv_checkpoint_meta" JSON {"format": "fv-checkpoint", "version": 1, "step", "epoch",
 // "images_seen", "elapsed_seconds", "config_hash", "num_samples", "num_classes", "backbone": {...},
-// "loss": "...", "loss_scale", "lambda", "created"}; "backbone", "head", "optimizer" (module/optimizer
+// "loss": "...", "loss_scale", "loss_scale_growth_tracker", "lambda", "created"}; "backbone", "head", "optimizer" (module/optimizer
 // archives); "rng_cpu" (the CPU generator state, uint8 tensor).
 #pragma once
 
@@ -27,6 +27,7 @@ struct CheckpointInfo {
   std::int64_t num_samples = 0;     // of the training set: a resume on other data is refused
   std::int64_t num_classes = 0;
   double loss_scale = 1.0;          // fp16 dynamic loss scale
+  std::int64_t loss_scale_growth_tracker = 0;  // finite fp16 steps since the scale last changed
   double lambda = 0.0;              // L-Softmax lambda at `step` (informative: it is a function of the step)
   nlohmann::json backbone;          // to_json(BackboneOptions)
   std::string loss;                 // describe(HeadOptions)

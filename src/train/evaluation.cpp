@@ -54,7 +54,7 @@ LoaderOptions eval_loader(const EvalSettings& s) {
 
 torch::Tensor to_device(Batch& batch, const PreprocessOptions& p, torch::Device device) {
   const auto n = static_cast<int64_t>(batch.size());
-  return torch::from_blob(batch.data.data(), {n, p.channels, p.height, p.width}, torch::kFloat32).to(device);
+  return torch::from_blob(batch.data(), {n, p.channels, p.height, p.width}, torch::kFloat32).to(device);
 }
 
 }  // namespace

@@ -45,6 +45,17 @@ const EnumNames<AmpMode>& amp_mode_names() {
   return names;
 }
 
+const EnumNames<MemoryFormatMode>& memory_format_names() {
+  static const EnumNames<MemoryFormatMode> names{{"auto", MemoryFormatMode::kAuto},
+                                                 {"contiguous", MemoryFormatMode::kContiguous},
+                                                 {"channels_last", MemoryFormatMode::kChannelsLast}};
+  return names;
+}
+
+bool TrainConfig::channels_last(bool cuda) const {
+  return memory_format == MemoryFormatMode::kChannelsLast || (memory_format == MemoryFormatMode::kAuto && cuda);
+}
+
 void TrainConfig::bind(OptionSet& o) {
   o.add("threads", &threads, "LibTorch and decoding threads (0 = all available cores)")
       .add_enum("device", &device, device_names(), "auto (CUDA when available), cpu or cuda")
@@ -87,6 +98,9 @@ void TrainConfig::bind(OptionSet& o) {
       .add("train.epochs", &epochs, "epochs when train.steps = 0")
       .add("train.batch_size", &batch_size, "images per step")
       .add_enum("train.amp", &amp, amp_mode_names(), "mixed precision on CUDA: off, bf16 or fp16")
+      .add_enum("train.memory_format", &memory_format, memory_format_names(),
+                "auto (channels_last on CUDA, contiguous on CPU), contiguous or channels_last")
+      .add("train.cudnn_benchmark", &cudnn_benchmark, "CUDA: let cuDNN pick the fastest convolution algorithms")
       .add("train.max_loss", &max_loss, "stop when the loss is NaN, infinite or above this")
       .add("train.log_every", &log_every_steps, "steps between train.jsonl lines")
       .add("train.test_features", &test_features, "write test-set features to this CSV (label,f0,f1,...)");

@@ -28,6 +28,11 @@ const EnumNames<OptimizerKind>& optimizer_kind_names();
 enum class AmpMode { kOff, kBf16, kFp16 };
 const EnumNames<AmpMode>& amp_mode_names();
 
+// The memory layout of images and convolution weights. auto: channels-last on CUDA (tensor cores read NHWC),
+// contiguous (NCHW) on the CPU.
+enum class MemoryFormatMode { kAuto, kContiguous, kChannelsLast };
+const EnumNames<MemoryFormatMode>& memory_format_names();
+
 struct DataConfig {
   std::string input;                 // training set
   DataKind kind = DataKind::kAuto;
@@ -86,6 +91,8 @@ struct TrainConfig {
   double epochs = 0;        // total epochs when steps = 0
   int batch_size = 128;
   AmpMode amp = AmpMode::kOff;
+  MemoryFormatMode memory_format = MemoryFormatMode::kAuto;
+  bool cudnn_benchmark = true;  // let cuDNN time its algorithms for the (fixed) input shape
   double max_loss = 1e4;    // a finite loss above this also counts as diverged
   CheckpointConfig checkpoint;
   ValidationConfig validation;
@@ -96,6 +103,7 @@ struct TrainConfig {
   // Parses lists, fills derived fields and validates. Throws ConfigError naming the key.
   void finalize();
 
+  bool channels_last(bool cuda) const;   // memory_format resolved for the device
   PreprocessOptions preprocess() const;  // from data.mean/std and the resolved model input
   AugmentOptions augment() const;
 };

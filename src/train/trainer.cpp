@@ -1,7 +1,7 @@
 // The training loop (see trainer.h).
 #include "train/trainer.h"
 
-#include <ATen/autocast_mode.h>
+#include <ATen/Context.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -20,9 +20,12 @@
 #include "model/model_file.h"
 #include "train/checkpoint.h"
 #include "train/classifier_head.h"
+#include "train/device_batch.h"
 #include "train/cross_entropy.h"
 #include "train/evaluation.h"
+#include "train/step_metrics.h"
 #include "train/train_log.h"
+#include "train/train_step.h"
 #include "train/training_data.h"
 
 namespace fv {
@@ -31,37 +34,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// CUDA autocast for the backbone's forward (the head casts its input up to fp32 itself).
-class AutocastScope {
- public:
-  AutocastScope(AmpMode mode, bool cuda) : active_(mode != AmpMode::kOff && cuda) {
-    if (!active_) return;
-    const auto dtype = mode == AmpMode::kBf16 ? at::kBFloat16 : at::kHalf;
-#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
-    at::autocast::set_autocast_dtype(at::kCUDA, dtype);
-    at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(true);
-#endif
-    at::autocast::increment_nesting();
-  }
-  ~AutocastScope() {
-    if (!active_) return;
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
-    at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-    at::autocast::set_enabled(false);
-#endif
-  }
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  bool active_;
-};
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o, double lr,
                                                         std::vector<torch::Tensor> params) {
@@ -73,11 +45,17 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o
       params, torch::optim::SGDOptions(lr).momentum(o.momentum).weight_decay(o.weight_decay).nesterov(o.nesterov));
 }
 
-// Running means over a log interval.
+// Running sums over a log interval, filled from the device-side metrics whenever they are read.
 struct IntervalStats {
   double loss = 0, accuracy = 0;
   std::int64_t steps = 0, images = 0;
   Clock::time_point start = Clock::now();
+  void add(const MetricTotals& t) {
+    loss += t.mean_loss * static_cast<double>(t.steps);
+    accuracy += t.mean_accuracy * static_cast<double>(t.steps);
+    steps += t.steps;
+    images += t.images;
+  }
   void reset() { *this = IntervalStats{}; }
 };
 
@@ -94,13 +72,14 @@ struct Trainer::State {
   ClassifierHead head{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::vector<torch::Tensor> params;
+  std::unique_ptr<TrainStep> step_fn;
+  std::unique_ptr<BatchStager> stager;
   std::unique_ptr<BatchLoader> loader;
   std::int64_t batches_per_epoch = 0;
   std::int64_t total_steps = 0;
   std::int64_t step = 0;
   std::int64_t images_seen = 0;
   double elapsed_before = 0;  // training seconds of earlier sessions
-  double loss_scale = 1.0;    // fp16 only
   int loader_threads = 1;
 
   std::filesystem::path output() const { return config.output; }
@@ -113,7 +92,10 @@ struct Trainer::State {
     i.config_hash = config_hash;
     i.num_samples = static_cast<std::int64_t>(train_source->size());
     i.num_classes = config.head.num_classes();
-    i.loss_scale = loss_scale;
+    if (config.amp == AmpMode::kFp16) {
+      i.loss_scale = step_fn->scaler().value();
+      i.loss_scale_growth_tracker = step_fn->scaler().growth_tracker();
+    }
     i.lambda = lambda;
     i.backbone = to_json(backbone->options());
     i.loss = describe(config.head);
@@ -155,7 +137,12 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
   s.config.head.num_classes(s.train_source->num_classes());
   validate(s.config.head);
 
+  const bool channels_last = c.channels_last(s.device.is_cuda());
+  s.stager = std::make_unique<BatchStager>(s.device, s.preprocess, channels_last);
+  if (s.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(c.cudnn_benchmark);
+
   LoaderOptions lo;
+  lo.allocate = s.stager->allocator();
   lo.batch_size = c.batch_size;
   lo.shuffle = true;
   lo.seed = c.seed;
@@ -176,9 +163,14 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
   s.head = ClassifierHead(s.config.head);
   s.backbone->to(s.device);
   s.head->to(s.device);
+  if (channels_last) to_channels_last(*s.backbone);
   for (const auto& p : s.backbone->parameters()) s.params.push_back(p);
   for (const auto& p : s.head->parameters()) s.params.push_back(p);
   s.optimizer = make_optimizer(c.optimizer, c.schedule.lr, s.params);
+  StepOptions so;
+  so.amp = c.amp;
+  so.clip_grad_norm = c.optimizer.clip_grad_norm;
+  s.step_fn = std::make_unique<TrainStep>(*s.backbone, *s.head, *s.optimizer, s.params, so);
 
   const auto checkpoint = checkpoint_path(c.output);
   std::error_code ec;
@@ -200,7 +192,7 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
     s.step = info.step;
     s.images_seen = info.images_seen;
     s.elapsed_before = info.elapsed_seconds;
-    s.loss_scale = info.loss_scale;
+    if (c.amp == AmpMode::kFp16) s.step_fn->scaler().restore(info.loss_scale, info.loss_scale_growth_tracker);
     log::info("resumed {} at step {} of {}", checkpoint.string(), s.step, s.total_steps);
   } else if (c.resume) {
     log::info("--resume: no checkpoint in {}, starting a new run", c.output);
@@ -208,7 +200,6 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
     init_from_checkpoint(c.init_from, *s.backbone, *s.head);
     log::info("initialised model and head from {} (two-stage recipe)", c.init_from);
   }
-  if (c.amp == AmpMode::kFp16 && s.step == 0) s.loss_scale = 65536.0;
 }
 
 Trainer::~Trainer() = default;
@@ -256,11 +247,23 @@ TrainSummary Trainer::run() {
 
   s.backbone->train();
   s.head->train();
-  const PreprocessOptions& p = s.preprocess;
   Progress progress("train", static_cast<std::uint64_t>(s.total_steps - s.step) * c.batch_size, "img");
   IntervalStats interval;
+  StepMetrics metrics(c.max_loss);
+  // Reads the device-side metrics (the only host synchronisation of a bf16/fp32 step) and stops on a
+  // diverged step. Runs before every log line and checkpoint, so a checkpoint never holds a diverged state.
+  auto read_metrics = [&] {
+    const MetricTotals t = metrics.take();
+    if (t.bad_step >= 0) {
+      throw DataError(fmt::format(
+          "training diverged at step {}: loss {} (lr {}, lambda {}); the last good checkpoint is {}. Lower "
+          "train.lr, add train.clip_grad_norm or warm-up, then rerun with --resume",
+          t.bad_step, t.bad_loss, learning_rate(c.schedule, t.bad_step), lsoftmax_lambda(c.head, t.bad_step),
+          checkpoint_path(c.output).string()));
+    }
+    interval.add(t);
+  };
   std::int64_t session_images = 0;
-  const bool cuda = s.device.is_cuda();
   while (s.step < s.total_steps && !stop_requested()) {
     s.loader->start_epoch(s.step / s.batches_per_epoch, s.step % s.batches_per_epoch);
     while (s.step < s.total_steps && !stop_requested()) {
@@ -269,58 +272,17 @@ TrainSummary Trainer::run() {
       const auto n = static_cast<std::int64_t>(batch->size());
       const double lr = learning_rate(c.schedule, s.step);
       for (auto& group : s.optimizer->param_groups()) group.options().set_lr(lr);
-      const auto images =
-          torch::from_blob(batch->data.data(), {n, p.channels, p.height, p.width}, torch::kFloat32).to(s.device);
-      const auto labels = torch::tensor(batch->labels, torch::kInt64).to(s.device);
-
-      torch::Tensor features;
-      {
-        AutocastScope autocast(c.amp, cuda);
-        features = s.backbone->forward(images);
-      }
-      const HeadOutput out = s.head->forward(features, labels, s.step);  // fp32 logits and loss
-      lambda = out.lambda;
-      const double loss = out.loss.item<double>();
-      if (!std::isfinite(loss) || loss > c.max_loss) {
-        throw DataError(fmt::format(
-            "training diverged at step {}: loss {} (lr {}, lambda {}); the last good checkpoint is {}. Lower "
-            "train.lr, add train.clip_grad_norm or warm-up, then rerun with --resume",
-            s.step, loss, lr, lambda, checkpoint_path(c.output).string()));
-      }
-      s.optimizer->zero_grad();
-      bool apply = true;
-      if (c.amp == AmpMode::kFp16) {
-        (out.loss * s.loss_scale).backward();
-        bool finite = true;
-        torch::NoGradGuard no_grad;
-        for (auto& param : s.params) {
-          if (!param.grad().defined()) continue;
-          param.grad().mul_(1.0 / s.loss_scale);
-          finite = finite && torch::isfinite(param.grad()).all().item<bool>();
-        }
-        if (!finite) {  // overflow: skip the step, halve the scale (as torch.cuda.amp.GradScaler)
-          s.loss_scale /= 2;
-          apply = false;
-        } else if ((s.step + 1) % 2000 == 0) {
-          s.loss_scale *= 2;
-        }
-      } else {
-        out.loss.backward();
-      }
-      if (apply) {
-        if (c.optimizer.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(s.params, c.optimizer.clip_grad_norm);
-        s.optimizer->step();
-      }
+      const DeviceBatch input = s.stager->stage(*batch);
+      const StepResult r = s.step_fn->run(input.images, input.labels, s.step);
+      lambda = r.lambda;
+      metrics.add(r.loss, r.accuracy, s.step, n);
       ++s.step;
       s.images_seen += n;
       session_images += n;
       progress.advance(static_cast<std::uint64_t>(n));
-      interval.loss += loss;
-      interval.accuracy += top1_accuracy(out.logits.detach(), labels).item<double>();
-      interval.steps += 1;
-      interval.images += n;
 
       if (s.step % c.log_every_steps == 0) {
+        read_metrics();
         const double dt = seconds_since(interval.start);
         summary.last_loss = interval.loss / static_cast<double>(interval.steps);
         nlohmann::json record = {{"step", s.step},
@@ -332,20 +294,25 @@ TrainSummary Trainer::run() {
                                  {"alpha", s.head->alpha()},
                                  {"images_per_second", static_cast<double>(interval.images) / std::max(dt, 1e-9)},
                                  {"elapsed", elapsed()}};
-        if (c.amp == AmpMode::kFp16) record["loss_scale"] = s.loss_scale;
+        if (c.amp == AmpMode::kFp16) record["loss_scale"] = s.step_fn->scaler().value();
         journal.write(record);
         interval.reset();
       }
       const bool step_due = c.checkpoint.every_steps > 0 && s.step % c.checkpoint.every_steps == 0;
       const bool time_due =
           c.checkpoint.every_minutes > 0 && seconds_since(last_checkpoint) >= 60.0 * c.checkpoint.every_minutes;
-      if ((step_due || time_due) && s.step < s.total_steps) write_checkpoint();
+      if ((step_due || time_due) && s.step < s.total_steps) {
+        read_metrics();
+        write_checkpoint();
+      }
       if (c.validation.every_steps > 0 && s.step % c.validation.every_steps == 0 && s.step < s.total_steps) {
         validate_pairs("periodic");
         s.backbone->train();
       }
     }
   }
+  read_metrics();
+  if (interval.steps > 0) summary.last_loss = interval.loss / static_cast<double>(interval.steps);
   summary.step = s.step;
   summary.seconds = seconds_since(session_start);
   summary.images_per_second = static_cast<double>(session_images) / std::max(summary.seconds, 1e-9);

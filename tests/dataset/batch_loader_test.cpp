@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 
 #include "core/error.h"
@@ -37,6 +38,8 @@ class FakeSource : public SampleSource {
   std::size_t n_, broken_;
 };
 
+std::vector<float> pixels(const Batch& b) { return std::vector<float>(b.data(), b.data() + b.floats); }
+
 PreprocessOptions raw_red() {
   PreprocessOptions p;
   p.width = 4;
@@ -67,12 +70,12 @@ TEST(BatchLoader, EverySampleOncePerEpochAndLabelsMatch) {
   for (std::size_t b = 0; b < batches.size(); ++b) {
     EXPECT_EQ(batches[b].step, static_cast<std::int64_t>(b));
     ASSERT_EQ(batches[b].size(), 10u);
-    ASSERT_EQ(batches[b].data.size(), 10u * 3 * 16);
+    ASSERT_EQ(batches[b].floats, 10u * 3 * 16);
     for (std::size_t r = 0; r < 10; ++r) {
       const std::size_t i = batches[b].indices[r];
       EXPECT_TRUE(seen.insert(i).second);
       EXPECT_EQ(batches[b].labels[r], static_cast<std::int64_t>(i % 3));
-      EXPECT_FLOAT_EQ(batches[b].data[r * 48 + 0], static_cast<float>(i));  // R plane, top-left pixel
+      EXPECT_FLOAT_EQ(batches[b].data()[r * 48 + 0], static_cast<float>(i));  // R plane, top-left pixel
     }
   }
   EXPECT_EQ(seen.size(), 100u);
@@ -94,7 +97,7 @@ TEST(BatchLoader, OrderDependsOnSeedAndEpochNotOnThreads) {
   ASSERT_EQ(ea.size(), eb.size());
   for (std::size_t k = 0; k < ea.size(); ++k) {
     EXPECT_EQ(ea[k].indices, eb[k].indices);
-    EXPECT_EQ(ea[k].data, eb[k].data);
+    EXPECT_EQ(pixels(ea[k]), pixels(eb[k]));
   }
   EXPECT_NE(la.epoch_order(3), la.epoch_order(4));
   LoaderOptions c = a;
@@ -141,7 +144,7 @@ TEST(BatchLoader, FlipMirrorsTheImage) {
   const auto batches = run_epoch(loader, 0);
   int flipped = 0;
   for (std::size_t r = 0; r < 40; ++r) {
-    const float left = batches[0].data[r * 48 + 0], right = batches[0].data[r * 48 + 3];
+    const float left = batches[0].data()[r * 48 + 0], right = batches[0].data()[r * 48 + 3];
     if (left == r + 100.f) {
       EXPECT_FLOAT_EQ(right, static_cast<float>(r));
       ++flipped;
@@ -183,7 +186,33 @@ TEST(BatchLoader, SkipFailuresRecordsThem) {
   EXPECT_EQ(batches[0].indices, (std::vector<std::size_t>{0, 1, 2, 3}));
   ASSERT_EQ(batches[0].failures.size(), 1u);
   EXPECT_EQ(batches[0].failures[0].index, 4u);
-  EXPECT_EQ(batches[0].data.size(), 4u * 48);
+  EXPECT_EQ(batches[0].floats, 4u * 48);
+}
+
+TEST(BatchLoader, CustomAllocatorHoldsThePixelsAndGivesTheSameValues) {
+  FakeSource source(12);
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.threads = 2;
+  std::atomic<int> calls{0};
+  LoaderOptions custom = o;
+  custom.allocate = [&calls](std::size_t floats) {
+    ++calls;
+    auto storage = std::make_shared<std::vector<float>>(floats + 8, -7.f);  // more room than asked
+    float* data = storage->data() + 8;
+    return BatchBuffer{storage, data};
+  };
+  BatchLoader plain(source, raw_red(), {}, o), pinned(source, raw_red(), {}, custom);
+  plain.start_epoch(0);
+  pinned.start_epoch(0);
+  for (int k = 0; k < 3; ++k) {
+    const auto a = plain.next(), b = pinned.next();
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(pixels(*a), pixels(*b));
+    EXPECT_EQ(b->floats, 4u * 48);
+    EXPECT_EQ(b->data(), static_cast<std::vector<float>*>(b->pixels.owner.get())->data() + 8);
+  }
+  EXPECT_EQ(calls.load(), 3);
 }
 
 TEST(Preprocess, NormalisesAndConvertsToGrey) {
