@@ -27,7 +27,10 @@ void EmbedderConfig::bind(OptionSet& o) {
       .add("embed.pixel_grey", &pixel_grey, "raw-pixel baseline: grey (true) or RGB (false)")
       .add_enum("embed.flip", &flip, flip_mode_names(), "flip test-time augmentation: none, sum or concat")
       .add("embed.normalize", &normalize, "L2-normalise each embedding")
-      .add_enum("embed.device", &device, embed_device_names(), "where a model file runs: auto (CUDA when available), cpu or cuda");
+      .add_enum("embed.device", &device, embed_device_names(), "where a model file runs: auto (CUDA when available), cpu or cuda")
+      .add_enum("embed.precision", &precision, precision_names(), "model files: fp32, or fp16 / bf16 inference (CUDA only)")
+      .add_enum("embed.memory_format", &memory_format, memory_format_names(),
+                "model files: auto (channels_last on CUDA, contiguous on CPU), contiguous or channels_last");
 }
 
 void EmbedderConfig::validate() const {
@@ -39,7 +42,11 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& config) {
   if (config.model == "pixels") {
     return make_pixel_embedder(config.pixel_width, config.pixel_height, config.pixel_grey ? 1 : 3);
   }
-  return make_model_embedder(config.model, config.device);
+  ModelEmbedderOptions o;
+  o.device = config.device;
+  o.precision = config.precision;
+  o.memory_format = config.memory_format;
+  return make_model_embedder(config.model, o);
 }
 
 void EmbedConfig::bind(OptionSet& o) {

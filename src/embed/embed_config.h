@@ -7,6 +7,7 @@
 
 #include "core/options.h"
 #include "embed/embedder.h"
+#include "embed/model_embedder.h"
 #include "model/torch_runtime.h"
 
 namespace fv {
@@ -23,6 +24,8 @@ struct EmbedderConfig {
   FlipMode flip = FlipMode::kNone;
   bool normalize = true;
   DeviceKind device = DeviceKind::kAuto;  // model files: auto (CUDA when available, else CPU), cpu or cuda
+  Precision precision = Precision::kFp32;  // model files: fp16/bf16 inference on CUDA
+  MemoryFormatMode memory_format = MemoryFormatMode::kAuto;
 
   void bind(OptionSet& options);
   void validate() const;

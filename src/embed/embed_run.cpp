@@ -157,6 +157,7 @@ EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Em
   loader_options.drop_last = false;
   loader_options.skip_failures = true;
   loader_options.threads = std::max(1, resolve_threads(config.threads));
+  loader_options.allocate = embedder.input_allocator();
   BatchLoader loader(source, embedder.preprocess(), {}, loader_options);
   loader.start_epoch(0, resume_step);
 

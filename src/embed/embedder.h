@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/options.h"
+#include "dataset/batch_loader.h"
 #include "dataset/preprocess.h"
 
 namespace fv {
@@ -24,6 +25,9 @@ class Embedder {
   // SHA-256 of the model file (or a fixed tag for built-in models), recorded in every embeddings file.
   virtual std::string model_hash() const = 0;
   virtual std::string description() const = 0;
+  // Where the loader should put the inputs of embed(): pinned memory for a CUDA model (faster copies to the
+  // GPU); empty (the heap) otherwise.
+  virtual BatchAllocator input_allocator() const { return {}; }
 };
 
 // The raw-pixel baseline: the embedding is the preprocessed image itself (grey or RGB, resized to

@@ -14,18 +14,32 @@
 namespace fv {
 namespace {
 
+torch::ScalarType scalar_type(Precision p) {
+  return p == Precision::kFp16 ? torch::kHalf : p == Precision::kBf16 ? torch::kBFloat16 : torch::kFloat32;
+}
+
 class ModelEmbedder : public Embedder {
  public:
-  ModelEmbedder(LoadedModel model, c10::Device device, std::string path)
-      : model_(std::move(model)), device_(device), path_(std::move(path)) {
-    model_.backbone->to(device_);
+  ModelEmbedder(LoadedModel model, c10::Device device, const ModelEmbedderOptions& options, std::string path)
+      : model_(std::move(model)),
+        device_(device),
+        dtype_(scalar_type(options.precision)),
+        channels_last_(use_channels_last(options.memory_format, device)),
+        path_(std::move(path)) {
+    FV_CHECK(dtype_ == torch::kFloat32 || device_.is_cuda(), ConfigError,
+             "embed.precision {} needs a CUDA device (embed.device)", enum_name(precision_names(), options.precision));
+    model_.backbone->to(device_, dtype_);
+    if (channels_last_) to_channels_last(*model_.backbone);
     model_.backbone->eval();
     const auto& b = model_.meta.backbone;
     description_ = fmt::format("{} {}-D, input {}x{}x{}, by {} ('{}', sha256 {}), on {}", backbone_kind_name(b.kind()),
                                b.embedding_dim(), b.in_channels(), b.input_height(), b.input_width(),
                                model_.meta.producer.empty() ? "unknown producer" : model_.meta.producer, path_,
                                model_.sha256.substr(0, 12), device_.str());
+    if (dtype_ != torch::kFloat32) description_ += fmt::format(", {}", enum_name(precision_names(), options.precision));
   }
+
+  BatchAllocator input_allocator() const override { return device_.is_cuda() ? pinned_batch_allocator() : BatchAllocator{}; }
 
   const PreprocessOptions& preprocess() const override { return model_.meta.preprocess; }
   std::int64_t dim() const override { return model_.meta.backbone.embedding_dim(); }
@@ -36,7 +50,10 @@ class ModelEmbedder : public Embedder {
     c10::InferenceMode inference;
     // from_blob does not copy; the backbone does not write into its input.
     auto cpu = torch::from_blob(const_cast<float*>(inputs), {n, p.channels, p.height, p.width}, torch::kFloat32);
-    auto result = model_.backbone->forward(device_.is_cpu() ? cpu : cpu.to(device_)).to(torch::kCPU).contiguous();
+    auto x = device_.is_cpu() ? cpu : cpu.to(device_);
+    if (dtype_ != torch::kFloat32) x = x.to(dtype_);
+    if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    auto result = model_.backbone->forward(x).to(torch::kCPU, torch::kFloat32).contiguous();
     FV_CHECK(result.dim() == 2 && result.size(0) == n && result.size(1) == dim(), DataError,
              "'{}': the backbone returned shape [{}], expected [{}, {}]", path_, fmt::join(result.sizes(), ", "), n,
              dim());
@@ -49,15 +66,22 @@ class ModelEmbedder : public Embedder {
  private:
   LoadedModel model_;
   c10::Device device_;
+  torch::ScalarType dtype_;
+  bool channels_last_;
   std::string path_;
   std::string description_;
 };
 
 }  // namespace
 
-std::unique_ptr<Embedder> make_model_embedder(const std::filesystem::path& path, DeviceKind device) {
-  const c10::Device target = select_device(device);
-  return std::make_unique<ModelEmbedder>(load_model_file(path), target, path.string());
+const EnumNames<Precision>& precision_names() {
+  static const EnumNames<Precision> names{{"fp32", Precision::kFp32}, {"fp16", Precision::kFp16}, {"bf16", Precision::kBf16}};
+  return names;
+}
+
+std::unique_ptr<Embedder> make_model_embedder(const std::filesystem::path& path, const ModelEmbedderOptions& options) {
+  const c10::Device target = select_device(options.device);
+  return std::make_unique<ModelEmbedder>(load_model_file(path), target, options, path.string());
 }
 
 }  // namespace fv

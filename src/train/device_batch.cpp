@@ -8,17 +8,7 @@ namespace fv {
 BatchStager::BatchStager(torch::Device device, PreprocessOptions preprocess, bool channels_last)
     : device_(device), preprocess_(preprocess), channels_last_(channels_last), pinned_(device.is_cuda()) {}
 
-BatchAllocator BatchStager::allocator() const {
-  if (!pinned_) return {};
-  return [](std::size_t floats) {
-    // Allocated through LibTorch's caching host allocator, which knows the block and so records the copy's
-    // stream on it (stage() copies from a view of this very tensor).
-    auto tensor = std::make_shared<torch::Tensor>(
-        torch::empty({static_cast<std::int64_t>(floats)}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true)));
-    float* data = tensor->data_ptr<float>();
-    return BatchBuffer{std::move(tensor), data};
-  };
-}
+BatchAllocator BatchStager::allocator() const { return pinned_ ? pinned_batch_allocator() : BatchAllocator{}; }
 
 DeviceBatch BatchStager::stage(const Batch& batch) const {
   const auto n = static_cast<std::int64_t>(batch.size());
@@ -26,7 +16,8 @@ DeviceBatch BatchStager::stage(const Batch& batch) const {
   const std::vector<std::int64_t> shape{n, p.channels, p.height, p.width};
   DeviceBatch out;
   if (pinned_) {
-    const auto& host = *std::static_pointer_cast<torch::Tensor>(batch.pixels.owner);
+    const torch::Tensor host = pinned_tensor(batch.pixels);
+    TORCH_CHECK(host.defined(), "BatchStager: the batch is not in pinned memory (give the loader allocator())");
     out.images = host.narrow(0, 0, n * p.channels * p.height * p.width).view(shape).to(device_, /*non_blocking=*/true);
     auto labels = torch::empty({n}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(true));
     std::memcpy(labels.data_ptr<std::int64_t>(), batch.labels.data(), sizeof(std::int64_t) * static_cast<std::size_t>(n));
@@ -39,14 +30,6 @@ DeviceBatch BatchStager::stage(const Batch& batch) const {
   }
   if (channels_last_) out.images = out.images.contiguous(torch::MemoryFormat::ChannelsLast);
   return out;
-}
-
-void to_channels_last(torch::nn::Module& module) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : module.parameters())
-    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
-  for (auto& b : module.buffers())
-    if (b.dim() == 4) b.set_data(b.contiguous(torch::MemoryFormat::ChannelsLast));
 }
 
 }  // namespace fv

@@ -7,6 +7,7 @@
 
 #include "dataset/batch_loader.h"
 #include "dataset/preprocess.h"
+#include "model/device_memory.h"
 
 namespace fv {
 
@@ -34,9 +35,5 @@ class BatchStager {
   bool channels_last_;
   bool pinned_;
 };
-
-// Converts the 4-D parameters and buffers (convolution kernels) of a module to channels-last in place, so
-// that they match channels-last inputs (torch::nn::Module::to has no memory-format argument in C++).
-void to_channels_last(torch::nn::Module& module);
 
 }  // namespace fv

@@ -45,17 +45,6 @@ const EnumNames<AmpMode>& amp_mode_names() {
   return names;
 }
 
-const EnumNames<MemoryFormatMode>& memory_format_names() {
-  static const EnumNames<MemoryFormatMode> names{{"auto", MemoryFormatMode::kAuto},
-                                                 {"contiguous", MemoryFormatMode::kContiguous},
-                                                 {"channels_last", MemoryFormatMode::kChannelsLast}};
-  return names;
-}
-
-bool TrainConfig::channels_last(bool cuda) const {
-  return memory_format == MemoryFormatMode::kChannelsLast || (memory_format == MemoryFormatMode::kAuto && cuda);
-}
-
 void TrainConfig::bind(OptionSet& o) {
   o.add("threads", &threads, "LibTorch and decoding threads (0 = all available cores)")
       .add_enum("device", &device, device_names(), "auto (CUDA when available), cpu or cuda")

@@ -9,6 +9,7 @@
 #include "core/options.h"
 #include "dataset/preprocess.h"
 #include "model/backbone.h"
+#include "model/device_memory.h"
 #include "model/torch_runtime.h"
 #include "train/head_options.h"
 #include "train/lr_schedule.h"
@@ -27,11 +28,6 @@ const EnumNames<OptimizerKind>& optimizer_kind_names();
 // logits and the cross-entropy always run in fp32.
 enum class AmpMode { kOff, kBf16, kFp16 };
 const EnumNames<AmpMode>& amp_mode_names();
-
-// The memory layout of images and convolution weights. auto: channels-last on CUDA (tensor cores read NHWC),
-// contiguous (NCHW) on the CPU.
-enum class MemoryFormatMode { kAuto, kContiguous, kChannelsLast };
-const EnumNames<MemoryFormatMode>& memory_format_names();
 
 struct DataConfig {
   std::string input;                 // training set
@@ -91,7 +87,7 @@ struct TrainConfig {
   double epochs = 0;        // total epochs when steps = 0
   int batch_size = 128;
   AmpMode amp = AmpMode::kOff;
-  MemoryFormatMode memory_format = MemoryFormatMode::kAuto;
+  MemoryFormatMode memory_format = MemoryFormatMode::kAuto;  // of images and convolution weights
   bool cudnn_benchmark = true;  // let cuDNN time its algorithms for the (fixed) input shape
   double max_loss = 1e4;    // a finite loss above this also counts as diverged
   CheckpointConfig checkpoint;
@@ -103,7 +99,6 @@ struct TrainConfig {
   // Parses lists, fills derived fields and validates. Throws ConfigError naming the key.
   void finalize();
 
-  bool channels_last(bool cuda) const;   // memory_format resolved for the device
   PreprocessOptions preprocess() const;  // from data.mean/std and the resolved model input
   AugmentOptions augment() const;
 };

@@ -137,7 +137,7 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
   s.config.head.num_classes(s.train_source->num_classes());
   validate(s.config.head);
 
-  const bool channels_last = c.channels_last(s.device.is_cuda());
+  const bool channels_last = use_channels_last(c.memory_format, s.device);
   s.stager = std::make_unique<BatchStager>(s.device, s.preprocess, channels_last);
   if (s.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(c.cudnn_benchmark);
 

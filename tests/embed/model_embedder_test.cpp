@@ -188,5 +188,48 @@ TEST(EmbedderConfig, DeviceNamesParseAndCudaWithoutGpuIsAConfigError) {
   }
 }
 
+TEST(ModelEmbedderOptions, ChannelsLastGivesTheContiguousEmbeddingsAndHalfNeedsCuda) {
+  testing::TempDir dir;
+  torch::manual_seed(5);
+  auto backbone = make_backbone(BackboneOptions(BackboneKind::kCifarNet).embedding_dim(16));
+  ModelMeta meta;
+  meta.backbone = backbone->options();
+  meta.preprocess.width = 32;
+  meta.preprocess.height = 32;
+  meta.preprocess.channels = 3;
+  const auto path = dir / "cifar16.fvm";
+  save_model_file(path, meta, *backbone);
+
+  ModelEmbedderOptions o;
+  o.device = DeviceKind::kCpu;
+  o.memory_format = MemoryFormatMode::kContiguous;
+  auto plain = make_model_embedder(path, o);
+  o.memory_format = MemoryFormatMode::kChannelsLast;
+  auto nhwc = make_model_embedder(path, o);
+  std::vector<float> inputs = preprocessed(kMessi, meta.preprocess);
+  const auto second = preprocessed(kAstronaut, meta.preprocess);
+  inputs.insert(inputs.end(), second.begin(), second.end());
+  std::vector<float> a(32), b(32);
+  plain->embed(inputs.data(), 2, a.data());
+  nhwc->embed(inputs.data(), 2, b.data());
+  double scale = 0, worst = 0;
+  for (int i = 0; i < 32; ++i) {
+    scale = std::max(scale, std::abs(static_cast<double>(a[i])));
+    worst = std::max(worst, std::abs(static_cast<double>(a[i]) - b[i]));
+  }
+  EXPECT_GT(scale, 0);
+  EXPECT_LT(worst, 1e-4 * scale) << "channels-last embeddings differ from NCHW ones by " << worst;
+  EXPECT_FALSE(static_cast<bool>(plain->input_allocator()));  // heap memory on the CPU
+
+  EXPECT_EQ(parse_enum(precision_names(), "bf16", "embed.precision"), Precision::kBf16);
+  o.precision = Precision::kFp16;
+  try {
+    make_model_embedder(path, o);
+    FAIL() << "fp16 inference on the CPU was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("embed.precision"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace fv
