@@ -2,10 +2,12 @@
 #include "train/head_shards.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <regex>
 #include <set>
+#include <type_traits>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
@@ -65,7 +67,73 @@ nlohmann::json read_meta(torch::serialize::InputArchive& archive, const fs::path
   return meta;
 }
 
+// The optimizer state map's key for a parameter: a string in LibTorch 1.13, the TensorImpl pointer in 2.x.
+template <class Map>
+typename Map::key_type state_key(const Map&, const torch::Tensor& param) {
+  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
+    return c10::guts::to_string(param.unsafeGetTensorImpl());
+  } else {
+    return static_cast<typename Map::key_type>(param.unsafeGetTensorImpl());
+  }
+}
+
 }  // namespace
+
+std::map<std::string, torch::Tensor> optimizer_state_rows(torch::optim::Optimizer& optimizer, const torch::Tensor& param) {
+  std::map<std::string, torch::Tensor> out;
+  auto& state = optimizer.state();
+  const auto it = state.find(state_key(state, param));
+  if (dynamic_cast<torch::optim::SGD*>(&optimizer) != nullptr) {
+    if (it != state.end()) {
+      const auto& s = static_cast<const torch::optim::SGDParamState&>(*it->second);
+      if (s.momentum_buffer().defined()) out["momentum_buffer"] = s.momentum_buffer();
+    }
+    return out;
+  }
+  if (dynamic_cast<torch::optim::AdamW*>(&optimizer) != nullptr) {
+    if (it != state.end()) {
+      const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+      if (s.exp_avg().defined()) out["exp_avg"] = s.exp_avg();
+      if (s.exp_avg_sq().defined()) out["exp_avg_sq"] = s.exp_avg_sq();
+      if (s.max_exp_avg_sq().defined()) out["max_exp_avg_sq"] = s.max_exp_avg_sq();
+    }
+    return out;
+  }
+  throw ConfigError("optimizer state rows: only SGD and AdamW are supported");
+}
+
+void set_optimizer_state_rows(torch::optim::Optimizer& optimizer, const torch::Tensor& param,
+                              const std::map<std::string, torch::Tensor>& rows, int64_t step) {
+  auto& state = optimizer.state();
+  const auto key = state_key(state, param);
+  auto take = [&](const char* name) -> torch::Tensor {
+    const auto it = rows.find(name);
+    if (it == rows.end()) return {};
+    FV_CHECK(it->second.sizes() == param.sizes(), ConfigError, "optimizer state '{}' has shape [{}], the parameter [{}]",
+             name, fmt::join(it->second.sizes(), ", "), fmt::join(param.sizes(), ", "));
+    return it->second.to(param.device(), param.scalar_type()).clone();
+  };
+  if (dynamic_cast<torch::optim::SGD*>(&optimizer) != nullptr) {
+    auto s = std::make_unique<torch::optim::SGDParamState>();
+    const auto buf = take("momentum_buffer");
+    if (!buf.defined()) return;
+    s->momentum_buffer(buf);
+    state[key] = std::move(s);
+    return;
+  }
+  if (dynamic_cast<torch::optim::AdamW*>(&optimizer) != nullptr) {
+    auto s = std::make_unique<torch::optim::AdamWParamState>();
+    const auto m = take("exp_avg"), v = take("exp_avg_sq"), vmax = take("max_exp_avg_sq");
+    if (!m.defined() || !v.defined()) return;
+    s->step(step);
+    s->exp_avg(m);
+    s->exp_avg_sq(v);
+    if (vmax.defined()) s->max_exp_avg_sq(vmax);
+    state[key] = std::move(s);
+    return;
+  }
+  throw ConfigError("optimizer state rows: only SGD and AdamW are supported");
+}
 
 fs::path head_shard_path(const fs::path& dir, int64_t step, int rank, int world) {
   return dir / fmt::format("head-shard-{}-of-{}.step-{}.fvc", rank, world, step);

@@ -38,6 +38,19 @@ void save_head_shard(const std::filesystem::path& dir, int64_t step, int rank, i
 std::map<std::string, torch::Tensor> load_head_range(const std::filesystem::path& dir, int64_t step,
                                                      int64_t num_classes, ClassRange range);
 
+// The optimizer state of `param` as named tensors shaped like `param` (so a head shard can store them row
+// by row): SGD "momentum_buffer"; AdamW "exp_avg", "exp_avg_sq" (and "max_exp_avg_sq" when amsgrad).
+// Empty when the optimizer holds no state for `param` yet (before its first step, or SGD without momentum).
+// Works with LibTorch 1.13 (state keyed by strings) and 2.x (keyed by TensorImpl pointers).
+// Throws ConfigError for an optimizer other than SGD and AdamW.
+std::map<std::string, torch::Tensor> optimizer_state_rows(torch::optim::Optimizer& optimizer, const torch::Tensor& param);
+
+// Installs state read back by load_head_range (names as above; other names, e.g. "weight", are ignored) as
+// `param`'s optimizer state, on param's device; AdamW's step counter becomes `step`.
+// Throws ConfigError for another optimizer or when a tensor's shape differs from param's.
+void set_optimizer_state_rows(torch::optim::Optimizer& optimizer, const torch::Tensor& param,
+                              const std::map<std::string, torch::Tensor>& rows, int64_t step);
+
 // Deletes the head shard files in `dir` of every step other than keep_step (call on rank 0 after all
 // ranks saved keep_step, e.g. after a barrier). Returns how many files were removed. Throws IoError.
 int remove_stale_shards(const std::filesystem::path& dir, int64_t keep_step);

@@ -5,8 +5,8 @@
 //
 // Usage: fv_dist_worker collectives <out_dir>
 //        fv_dist_worker train <out_dir> <steps> [<init_dir> <init_step>]
-// (train from <init_dir>: backbone-rank-0.pt and the head shards of <init_step> written by any world size,
-// i.e. a resume on another number of ranks.)
+// (train from <init_dir>: backbone-rank-0.pt, backbone-momentum-rank-0.pt and the head shards (weight and
+// momentum) of <init_step> written by any world size, i.e. a resume on another number of ranks.)
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -82,21 +82,33 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
   fv::HeadOptions head(kClasses, kDim);
   head.kind(fv::MarginKind::kArcFace).s(16.0).m(0.3);
   fv::PartialFc pfc(fv::PartialFcOptions(head).sample_rate(1.0).seed(7), comm);
+  std::map<std::string, torch::Tensor> head_rows;
+  std::vector<torch::Tensor> backbone_momentum;
   if (!init_dir.empty()) {
     std::vector<torch::Tensor> saved;
     torch::load(saved, (init_dir / "backbone-rank-0.pt").string());
+    torch::load(backbone_momentum, (init_dir / "backbone-momentum-rank-0.pt").string());
     auto params = backbone->parameters();
-    if (saved.size() != params.size()) throw fv::FormatError("backbone file does not match the network");
+    if (saved.size() != params.size() || backbone_momentum.size() != params.size()) {
+      throw fv::FormatError("backbone file does not match the network");
+    }
     torch::NoGradGuard no_grad;
     for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
-    const auto rows = fv::load_head_range(init_dir, init_step, kClasses, pfc->range());
-    pfc->weight.detach().copy_(rows.at("weight"));
+    head_rows = fv::load_head_range(init_dir, init_step, kClasses, pfc->range());
+    pfc->weight.detach().copy_(head_rows.at("weight"));
   }
   fv::broadcast_parameters(*backbone, comm);
   fv::GradientBucketer bucketer(backbone->parameters(), comm, /*bucket_mb=*/1.0);
   std::vector<torch::Tensor> params = backbone->parameters();
   params.push_back(pfc->weight);
   torch::optim::SGD opt(params, torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(5e-4));
+  if (!init_dir.empty()) {
+    const auto bp = backbone->parameters();
+    for (std::size_t i = 0; i < bp.size(); ++i) {
+      fv::set_optimizer_state_rows(opt, bp[i], {{"momentum_buffer", backbone_momentum[i]}}, init_step);
+    }
+    fv::set_optimizer_state_rows(opt, pfc->weight, head_rows, init_step);
+  }
   std::ofstream losses(out / fmt::format("losses-rank-{}.txt", rank));
   for (int64_t step = 0; step < steps; ++step) {
     auto [images, labels] = global_batch(init_step + step);
@@ -112,13 +124,14 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
   }
   if (rank == 0) std::cout << "buckets " << bucketer.num_buckets() << "\n";
   save_tensors(backbone->parameters(), out / fmt::format("backbone-rank-{}.pt", rank));
-  // Momentum buffer of the head shard, from SGD's state (keyed by the parameter's TensorImpl).
-  std::map<std::string, torch::Tensor> shard{{"weight", pfc->weight}};
-  const auto key = c10::guts::to_string(pfc->weight.unsafeGetTensorImpl());
-  const auto it = opt.state().find(key);
-  if (it != opt.state().end()) {
-    shard["momentum_buffer"] = static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer();
+  std::vector<torch::Tensor> momentum;
+  for (const auto& p : backbone->parameters()) {
+    auto rows = fv::optimizer_state_rows(opt, p);
+    momentum.push_back(rows.count("momentum_buffer") ? rows.at("momentum_buffer") : torch::zeros_like(p));
   }
+  save_tensors(momentum, out / fmt::format("backbone-momentum-rank-{}.pt", rank));
+  std::map<std::string, torch::Tensor> shard = fv::optimizer_state_rows(opt, pfc->weight);
+  shard["weight"] = pfc->weight;
   fv::save_head_shard(out, init_step + steps, rank, world, kClasses, pfc->range(), shard);
   comm.barrier();
   return 0;

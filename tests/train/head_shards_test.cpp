@@ -94,5 +94,46 @@ TEST(HeadShards, RemoveStaleShardsKeepsOneStep) {
   EXPECT_EQ(load_head_range(tmp.path(), 20, 5, {0, 5}).at("weight").size(0), 5);
 }
 
+// Optimizer state taken out with optimizer_state_rows and put into a fresh optimizer continues exactly as
+// the original one (SGD momentum, AdamW moments and step).
+template <class Opt, class Options>
+void expect_state_round_trip(const Options& options, const std::vector<std::string>& names) {
+  torch::manual_seed(4);
+  const auto init = torch::randn({6, 3});
+  auto grad_at = [](int64_t k) {
+    torch::manual_seed(100 + k);
+    return torch::randn({6, 3});
+  };
+  auto a = init.clone().requires_grad_(true);
+  Opt opt_a({a}, options);
+  EXPECT_TRUE(optimizer_state_rows(opt_a, a).empty());  // no state before the first step
+  for (int64_t k = 0; k < 3; ++k) {
+    a.mutable_grad() = grad_at(k);
+    opt_a.step();
+  }
+  const auto rows = optimizer_state_rows(opt_a, a);
+  ASSERT_EQ(rows.size(), names.size());
+  for (const auto& n : names) EXPECT_EQ(rows.count(n), 1u) << n;
+  auto b = a.detach().clone().requires_grad_(true);
+  Opt opt_b({b}, options);
+  std::map<std::string, torch::Tensor> stored = rows;
+  stored["weight"] = b.detach();  // other names are ignored
+  set_optimizer_state_rows(opt_b, b, stored, 3);
+  for (int64_t k = 3; k < 5; ++k) {
+    a.mutable_grad() = grad_at(k);
+    b.mutable_grad() = grad_at(k);
+    opt_a.step();
+    opt_b.step();
+  }
+  EXPECT_TRUE(torch::equal(a, b));
+  EXPECT_THROW(set_optimizer_state_rows(opt_b, b, {{names[0], torch::zeros({2, 3})}}, 3), ConfigError);
+}
+
+TEST(HeadShards, OptimizerStateRowsRoundTrip) {
+  expect_state_round_trip<torch::optim::SGD>(torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(5e-4),
+                                             {"momentum_buffer"});
+  expect_state_round_trip<torch::optim::AdamW>(torch::optim::AdamWOptions(0.01), {"exp_avg", "exp_avg_sq"});
+}
+
 }  // namespace
 }  // namespace fv
