@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -183,6 +184,25 @@ TEST_F(DistTest, ResumeOnAnotherWorldSizeMatchesAnUninterruptedRun) {
       EXPECT_LT((r.at(name) - h.at(name)).abs().max().item<double>(), 1e-5) << dir << " " << name;
     }
   }
+}
+
+// Partial FC with negative sampling on 2 ranks (each samples its own negatives): the ranks still agree on
+// the loss and on the backbone weights bit for bit, and the loss is finite.
+TEST_F(DistTest, SampledPartialFcKeepsTheRanksInStep) {
+  const fs::path out = tmp.path() / "sampled";
+  run_world(2, {"train_sampled", out.string(), "3"}, tmp.path());
+  if (HasFatalFailure()) return;
+  const auto l0 = read_losses(out / "losses-rank-0.txt");
+  const auto l1 = read_losses(out / "losses-rank-1.txt");
+  ASSERT_EQ(l0.size(), 3u);
+  EXPECT_EQ(l0, l1);
+  for (const double l : l0) EXPECT_TRUE(std::isfinite(l) && l > 0) << l;
+  const auto r0 = load_tensors(out / "backbone-rank-0.pt");
+  const auto r1 = load_tensors(out / "backbone-rank-1.pt");
+  EXPECT_TRUE(bit_equal(r0, r1)) << max_abs_diff(r0, r1);
+  // Each rank saved its 20-class shard.
+  const auto head = load_head_range(out, 3, 40, {0, 40});
+  EXPECT_EQ(head.at("weight").size(0), 40);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 //
 // Usage: fv_dist_worker collectives <out_dir>
 //        fv_dist_worker train <out_dir> <steps> [<init_dir> <init_step>]
+//        fv_dist_worker train_sampled <out_dir> <steps>   (40 classes, Partial FC sample_rate 0.25)
 // (train from <init_dir>: backbone-rank-0.pt, backbone-momentum-rank-0.pt and the head shards (weight and
 // momentum) of <init_step> written by any world size, i.e. a resume on another number of ranks.)
 #include <torch/torch.h>
@@ -31,7 +32,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int64_t kGlobalBatch = 8;
-constexpr int64_t kClasses = 10;
 constexpr int64_t kDim = 64;
 
 void save_tensors(const std::vector<torch::Tensor>& tensors, const fs::path& path) {
@@ -64,14 +64,15 @@ int collectives(fv::Communicator& comm, const fs::path& out) {
 }
 
 // Global batch `step`: a fixed-seed draw of 8 images and labels, identical whatever the world size.
-std::pair<torch::Tensor, torch::Tensor> global_batch(int64_t step) {
+std::pair<torch::Tensor, torch::Tensor> global_batch(int64_t step, int64_t classes) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(1000 + step);
   auto images = at::normal(0.0, 1.0, {kGlobalBatch, 3, 32, 32}, gen);
-  auto labels = at::randint(0, kClasses, {kGlobalBatch}, gen);
+  auto labels = at::randint(0, classes, {kGlobalBatch}, gen);
   return {images, labels};
 }
 
-int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::path& init_dir, int64_t init_step) {
+int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::path& init_dir, int64_t init_step,
+          int64_t classes, double sample_rate) {
   const int rank = comm.rank(), world = comm.world_size();
   if (kGlobalBatch % world != 0) throw fv::ConfigError("the global batch of 8 needs a world size dividing it");
   const int64_t per_rank = kGlobalBatch / world;
@@ -79,9 +80,9 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
   torch::manual_seed(1 + 1000 * rank);
   auto backbone = fv::make_backbone(fv::BackboneOptions(fv::BackboneKind::kSphereFace20)
                                         .input_height(32).input_width(32).in_channels(3).embedding_dim(kDim));
-  fv::HeadOptions head(kClasses, kDim);
+  fv::HeadOptions head(classes, kDim);
   head.kind(fv::MarginKind::kArcFace).s(16.0).m(0.3);
-  fv::PartialFc pfc(fv::PartialFcOptions(head).sample_rate(1.0).seed(7), comm);
+  fv::PartialFc pfc(fv::PartialFcOptions(head).sample_rate(sample_rate).seed(7), comm);
   std::map<std::string, torch::Tensor> head_rows;
   std::vector<torch::Tensor> backbone_momentum;
   if (!init_dir.empty()) {
@@ -94,7 +95,7 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
     }
     torch::NoGradGuard no_grad;
     for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
-    head_rows = fv::load_head_range(init_dir, init_step, kClasses, pfc->range());
+    head_rows = fv::load_head_range(init_dir, init_step, classes, pfc->range());
     pfc->weight.detach().copy_(head_rows.at("weight"));
   }
   fv::broadcast_parameters(*backbone, comm);
@@ -111,7 +112,7 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
   }
   std::ofstream losses(out / fmt::format("losses-rank-{}.txt", rank));
   for (int64_t step = 0; step < steps; ++step) {
-    auto [images, labels] = global_batch(init_step + step);
+    auto [images, labels] = global_batch(init_step + step, classes);
     const auto x = images.narrow(0, rank * per_rank, per_rank).contiguous();
     const auto y = labels.narrow(0, rank * per_rank, per_rank).contiguous();
     opt.zero_grad();
@@ -132,7 +133,7 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
   save_tensors(momentum, out / fmt::format("backbone-momentum-rank-{}.pt", rank));
   std::map<std::string, torch::Tensor> shard = fv::optimizer_state_rows(opt, pfc->weight);
   shard["weight"] = pfc->weight;
-  fv::save_head_shard(out, init_step + steps, rank, world, kClasses, pfc->range(), shard);
+  fv::save_head_shard(out, init_step + steps, rank, world, classes, pfc->range(), shard);
   comm.barrier();
   return 0;
 }
@@ -155,8 +156,9 @@ int main(int argc, char** argv) {
     if (mode == "train" && argc >= 4) {
       const fs::path init_dir = argc >= 6 ? fs::path(argv[4]) : fs::path();
       const int64_t init_step = argc >= 6 ? std::stoll(argv[5]) : 0;
-      return train(*comm, out, std::stoll(argv[3]), init_dir, init_step);
+      return train(*comm, out, std::stoll(argv[3]), init_dir, init_step, 10, 1.0);
     }
+    if (mode == "train_sampled" && argc >= 4) return train(*comm, out, std::stoll(argv[3]), {}, 0, 40, 0.25);
     std::cerr << "unknown mode '" << mode << "'\n";
     return 2;
   } catch (const std::exception& e) {
