@@ -9,6 +9,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev
+  # c10d Gloo backend headers (CPU multi-process data parallelism; src/dist).
+  libgloo-dev
   libdlib-dev libdlib-data
   libopencv-dev opencv-data
   libhdf5-dev

@@ -36,13 +36,19 @@ BatchLoader::BatchLoader(const SampleSource& source, PreprocessOptions preproces
   FV_CHECK_GT(options_.prefetch, 0, ConfigError, "prefetch must be positive");
   FV_CHECK_GE(augment_.crop_padding, 0, ConfigError, "crop padding must not be negative");
   FV_CHECK(source_.size() > 0, DataError, "the dataset is empty");
+  FV_CHECK(options_.world_size >= 1, ConfigError, "the loader's world size must be >= 1 (got {})", options_.world_size);
+  FV_CHECK(options_.rank >= 0 && options_.rank < options_.world_size, ConfigError,
+           "the loader's rank {} must lie in [0, {})", options_.rank, options_.world_size);
+  FV_CHECK(options_.world_size == 1 || options_.drop_last, ConfigError,
+           "distributed loading (world size {}) needs drop_last: every rank must get a full batch",
+           options_.world_size);
 }
 
 BatchLoader::~BatchLoader() { stop_workers(); }
 
 std::int64_t BatchLoader::batches_per_epoch() const {
   const auto n = static_cast<std::int64_t>(source_.size());
-  const auto b = static_cast<std::int64_t>(options_.batch_size);
+  const auto b = static_cast<std::int64_t>(options_.batch_size) * options_.world_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
@@ -75,7 +81,8 @@ void BatchLoader::start_epoch(std::int64_t epoch, std::int64_t first_step) {
   epoch_ = epoch;
   order_ = epoch_order(epoch);
   steps_ = batches_per_epoch();
-  FV_CHECK(steps_ > 0, DataError, "{} samples make no full batch of {}", source_.size(), options_.batch_size);
+  FV_CHECK(steps_ > 0, DataError, "{} samples make no full batch of {}", source_.size(),
+           static_cast<std::int64_t>(options_.batch_size) * options_.world_size);
   FV_CHECK(first_step >= 0 && first_step <= steps_, DataError, "cannot start epoch at batch {} of {}", first_step, steps_);
   next_to_build_ = next_to_return_ = first_step;
   ready_.clear();
@@ -111,7 +118,10 @@ Batch BatchLoader::build(std::int64_t step) {
   Batch batch;
   batch.epoch = epoch_;
   batch.step = step;
-  const std::size_t begin = static_cast<std::size_t>(step) * options_.batch_size;
+  // This rank's slice of global batch `step` (see LoaderOptions::rank).
+  const std::size_t global_batch = static_cast<std::size_t>(options_.batch_size) * options_.world_size;
+  const std::size_t begin = static_cast<std::size_t>(step) * global_batch +
+                            static_cast<std::size_t>(options_.rank) * options_.batch_size;
   const std::size_t end = std::min(order_.size(), begin + options_.batch_size);
   const std::size_t sample_floats = static_cast<std::size_t>(preprocess_.channels) * preprocess_.width * preprocess_.height;
   const std::size_t floats = (end - begin) * sample_floats;

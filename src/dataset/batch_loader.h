@@ -45,6 +45,13 @@ struct LoaderOptions {
   // and reported in Batch::failures (embedding records and counts them).
   bool skip_failures = false;
   BatchAllocator allocate;  // empty: heap_batch_buffer
+  // Distributed sampling (data parallelism): batch_size is per rank. Every rank walks the same seeded epoch
+  // order; global batch k covers order[k*B*W, (k+1)*B*W) and rank r takes its slice [r*B, (r+1)*B), so the
+  // union of the ranks' batches at step k is the world-1 batch k of size B*W, row for row in rank order
+  // (resuming with another world size keeps the data order as long as B*W stays the same).
+  // Requires 0 <= rank < world_size; world_size > 1 requires drop_last.
+  int rank = 0;
+  int world_size = 1;
 };
 
 struct SampleFailure {
@@ -77,6 +84,7 @@ class BatchLoader {
   // The next batch of the current epoch in order, or nullopt when the epoch is over.
   std::optional<Batch> next();
 
+  // floor(N / (batch_size * world_size)) with drop_last, else ceil(N / batch_size) (world 1 only).
   std::int64_t batches_per_epoch() const;
   // The order of source indices for an epoch (identity when shuffle is off).
   std::vector<std::size_t> epoch_order(std::int64_t epoch) const;

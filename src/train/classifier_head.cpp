@@ -37,9 +37,10 @@ ClassifierHeadImpl::ClassifierHeadImpl(const HeadOptions& options) : options_(op
   margin_ = make_margin(options_);
 }
 
-ClassifierHeadImpl::Geometry ClassifierHeadImpl::geometry(const torch::Tensor& features) const {
-  FV_CHECK(features.dim() == 2 && features.size(1) == options_.embedding_dim() && features.size(0) >= 1, DataError,
-           "the head expects features [N, {}], got [{}]", options_.embedding_dim(),
+HeadGeometry head_geometry(const HeadOptions& options, const torch::Tensor& features, const torch::Tensor& weight,
+                           const torch::Tensor& bias, const torch::Tensor& alpha_tensor) {
+  FV_CHECK(features.dim() == 2 && features.size(1) == options.embedding_dim() && features.size(0) >= 1, DataError,
+           "the head expects features [N, {}], got [{}]", options.embedding_dim(),
            fmt::format("{}", fmt::join(features.sizes(), ", ")));
   FV_CHECK(features.is_floating_point(), DataError, "the head expects floating-point features");
   // The logits and the loss are computed in fp32 even inside an autocast region: margins on fp16 logits
@@ -48,8 +49,8 @@ ClassifierHeadImpl::Geometry ClassifierHeadImpl::geometry(const torch::Tensor& f
   const auto dtype = torch::promote_types(torch::promote_types(features.scalar_type(), weight.scalar_type()), torch::kFloat);
   const auto x = features.to(dtype);
   const auto w = weight.to(dtype);
-  Geometry g;
-  switch (options_.kind()) {
+  HeadGeometry g;
+  switch (options.kind()) {
     case MarginKind::kSoftmax:
     case MarginKind::kSMSoftmax:
       g.logits = torch::matmul(x, w.t());
@@ -69,30 +70,39 @@ ClassifierHeadImpl::Geometry ClassifierHeadImpl::geometry(const torch::Tensor& f
     case MarginKind::kCosFace:
     case MarginKind::kArcFace:
       g.cos = torch::matmul(normalize_rows(x), normalize_rows(w).t()).clamp(-1.0, 1.0);
-      g.logits = g.cos * options_.s();
+      g.logits = g.cos * options.s();
       break;
   }
   if (bias.defined()) g.logits = g.logits + bias.to(g.logits.scalar_type());
   return g;
 }
 
-HeadOutput ClassifierHeadImpl::forward(const torch::Tensor& features, const torch::Tensor& labels, int64_t iteration) {
-  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
-  FV_CHECK(iteration >= 0, DataError, "the iteration must be >= 0 (got {})", iteration);
-  const Geometry g = geometry(features);
-  FV_CHECK(labels.dim() == 1 && labels.size(0) == g.logits.size(0) && labels.scalar_type() == torch::kLong, DataError,
-           "the head expects int64 labels [{}], got [{}]", g.logits.size(0),
-           fmt::format("{}", fmt::join(labels.sizes(), ", ")));
-  if (labels.device().is_cpu() && labels.numel() > 0) {
-    const int64_t lo = labels.min().item<int64_t>();
-    const int64_t hi = labels.max().item<int64_t>();
-    FV_CHECK(lo >= 0 && hi < options_.num_classes(), DataError, "labels must lie in [0, {}), got range [{}, {}]",
-             options_.num_classes(), lo, hi);
+HeadGeometry ClassifierHeadImpl::geometry(const torch::Tensor& features) const {
+  return head_geometry(options_, features, weight, bias, alpha_tensor);
+}
+
+torch::Tensor apply_target_margin(const HeadOptions& options, const Margin& margin, const HeadGeometry& g,
+                                  const torch::Tensor& labels_in, int64_t iteration, bool allow_missing) {
+  if (allow_missing) {
+    // Only the rows whose target column is here get a margin; the others keep their plain logits (their
+    // target lives elsewhere). Computing the margin on a stand-in column and discarding it would risk 0*inf.
+    const auto rows = labels_in.ge(0).nonzero().squeeze(1);
+    if (rows.numel() == 0) return g.logits;
+    const auto cols = labels_in.index_select(0, rows);
+    HeadGeometry sub;
+    sub.logits = g.logits.index_select(0, rows);
+    if (g.cos.defined()) sub.cos = g.cos.index_select(0, rows);
+    if (g.norm_x.defined()) sub.norm_x = g.norm_x.index_select(0, rows);
+    sub.norm_w = g.norm_w;
+    const auto target_logits = apply_target_margin(options, margin, sub, cols, iteration, false);
+    const auto target = target_logits.gather(1, cols.unsqueeze(1)).squeeze(1);
+    return g.logits.index_put({rows, cols}, target);
   }
+  const auto& labels = labels_in;
   const auto index = labels.unsqueeze(1);
   TargetTerms t;
   t.plain = g.logits.gather(1, index).squeeze(1);
-  switch (options_.kind()) {
+  switch (options.kind()) {
     case MarginKind::kLSoftmax:
       t.scale = g.norm_x * g.norm_w.index_select(0, labels);
       t.cos = (t.plain / t.scale).clamp(-1.0, 1.0);
@@ -104,14 +114,30 @@ HeadOutput ClassifierHeadImpl::forward(const torch::Tensor& features, const torc
     case MarginKind::kCosFace:
     case MarginKind::kArcFace:
       t.cos = g.cos.gather(1, index).squeeze(1);
-      t.scale = torch::full_like(t.cos, options_.s());
+      t.scale = torch::full_like(t.cos, options.s());
       break;
     default:
       break;
   }
+  const auto target = margin.target_logit(t, iteration);
+  return g.logits.scatter(1, index, target.unsqueeze(1));
+}
+
+HeadOutput ClassifierHeadImpl::forward(const torch::Tensor& features, const torch::Tensor& labels, int64_t iteration) {
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  FV_CHECK(iteration >= 0, DataError, "the iteration must be >= 0 (got {})", iteration);
+  const HeadGeometry g = geometry(features);
+  FV_CHECK(labels.dim() == 1 && labels.size(0) == g.logits.size(0) && labels.scalar_type() == torch::kLong, DataError,
+           "the head expects int64 labels [{}], got [{}]", g.logits.size(0),
+           fmt::format("{}", fmt::join(labels.sizes(), ", ")));
+  if (labels.device().is_cpu() && labels.numel() > 0) {
+    const int64_t lo = labels.min().item<int64_t>();
+    const int64_t hi = labels.max().item<int64_t>();
+    FV_CHECK(lo >= 0 && hi < options_.num_classes(), DataError, "labels must lie in [0, {}), got range [{}, {}]",
+             options_.num_classes(), lo, hi);
+  }
   HeadOutput out;
-  const auto target = margin_->target_logit(t, iteration);
-  out.logits = g.logits.scatter(1, index, target.unsqueeze(1));
+  out.logits = apply_target_margin(options_, *margin_, g, labels, iteration);
   out.loss = cross_entropy(out.logits, labels);
   out.lambda = margin_->lambda(iteration);
   return out;

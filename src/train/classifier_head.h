@@ -17,6 +17,26 @@ struct HeadOutput {
   double lambda = 0.0;   // L-Softmax annealing weight used (0 for other losses)
 };
 
+// The plain logits of `features` [N, D] against class weight rows `weight` [C, D] (the whole head's, or a
+// shard or sampled subset of it, as Partial FC uses), plus the terms the margins need. bias [C] and alpha
+// (0-D, L2-softmax) may be undefined. Computed in at least fp32 (see ClassifierHeadImpl::forward).
+// Throws DataError naming the shapes when features are not [N >= 1, options.embedding_dim()].
+struct HeadGeometry {
+  torch::Tensor logits;  // [N, C] plain logits
+  torch::Tensor cos;     // [N, C] clamped cosines, when the margin needs them
+  torch::Tensor norm_x;  // [N] ||x|| when needed
+  torch::Tensor norm_w;  // [C] ||W_j|| when needed
+};
+HeadGeometry head_geometry(const HeadOptions& options, const torch::Tensor& features, const torch::Tensor& weight,
+                           const torch::Tensor& bias = {}, const torch::Tensor& alpha = {});
+
+// The logits g.logits with `margin` applied to each row's target column labels[i].
+// Requires labels int64 [N]; each in [0, C), or -1 when `allow_missing` and row i's class is not among
+// these columns (Partial FC: the class lives on another rank or was not sampled): such rows keep their
+// plain logits, and the margin is computed only on the rows that have their target here.
+torch::Tensor apply_target_margin(const HeadOptions& options, const Margin& margin, const HeadGeometry& g,
+                                  const torch::Tensor& labels, int64_t iteration, bool allow_missing = false);
+
 class ClassifierHeadImpl : public torch::nn::Module {
  public:
   // Throws ConfigError (naming the key) when options are invalid. Weights ~ N(0, 0.01^2) as in
@@ -43,13 +63,7 @@ class ClassifierHeadImpl : public torch::nn::Module {
   torch::Tensor alpha_tensor;  // 0-D, registered as "alpha" (L2-softmax only; a parameter when learned) or undefined
 
  private:
-  struct Geometry {
-    torch::Tensor logits;    // [N, C] plain logits
-    torch::Tensor cos;       // [N, C] clamped cosines, when the margin needs them
-    torch::Tensor norm_x;    // [N] ||x|| when needed
-    torch::Tensor norm_w;    // [C] ||W_j|| when needed
-  };
-  Geometry geometry(const torch::Tensor& features) const;
+  HeadGeometry geometry(const torch::Tensor& features) const;
 
   HeadOptions options_;
   std::shared_ptr<Margin> margin_;

@@ -120,6 +120,84 @@ TEST(BatchLoader, ResumeMidEpochGivesTheSameRemainingBatches) {
   }
 }
 
+// Distributed sampling: at every step the ranks' batches, concatenated in rank order, are the world-1 batch
+// of size B*W (indices, labels and augmented pixels), and every rank sees floor(N / (B*W)) batches.
+TEST(BatchLoader, RankSlicesConcatenateToTheWorldOneBatch) {
+  FakeSource src(103);
+  AugmentOptions aug;
+  aug.flip = true;
+  aug.crop_padding = 1;
+  for (const int world : {2, 3}) {
+    LoaderOptions global;
+    global.batch_size = 4 * world;
+    global.seed = 7;
+    BatchLoader whole(src, raw_red(), aug, global);
+    const auto expected = run_epoch(whole, 2);
+    ASSERT_EQ(static_cast<std::int64_t>(expected.size()), 103 / (4 * world));
+    std::vector<std::vector<Batch>> ranks;
+    for (int r = 0; r < world; ++r) {
+      LoaderOptions o = global;
+      o.batch_size = 4;
+      o.rank = r;
+      o.world_size = world;
+      o.threads = 1 + r;  // thread count must not matter
+      BatchLoader loader(src, raw_red(), aug, o);
+      EXPECT_EQ(loader.batches_per_epoch(), 103 / (4 * world));
+      ranks.push_back(run_epoch(loader, 2));
+      ASSERT_EQ(ranks.back().size(), expected.size());
+    }
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      std::vector<std::size_t> indices;
+      std::vector<std::int64_t> labels;
+      std::vector<float> data;
+      for (int r = 0; r < world; ++r) {
+        const Batch& b = ranks[r][k];
+        EXPECT_EQ(b.step, static_cast<std::int64_t>(k));
+        ASSERT_EQ(b.size(), 4u);
+        indices.insert(indices.end(), b.indices.begin(), b.indices.end());
+        labels.insert(labels.end(), b.labels.begin(), b.labels.end());
+        data.insert(data.end(), b.data.begin(), b.data.end());
+      }
+      EXPECT_EQ(indices, expected[k].indices) << "world " << world << " step " << k;
+      EXPECT_EQ(labels, expected[k].labels);
+      EXPECT_EQ(data, expected[k].data);
+    }
+  }
+}
+
+TEST(BatchLoader, DistributedResumeMidEpochMatches) {
+  FakeSource src(60);
+  LoaderOptions o;
+  o.batch_size = 3;
+  o.rank = 1;
+  o.world_size = 2;
+  BatchLoader loader(src, raw_red(), {}, o);
+  const auto full = run_epoch(loader, 0);
+  ASSERT_EQ(full.size(), 10u);
+  const auto rest = run_epoch(loader, 0, 6);
+  ASSERT_EQ(rest.size(), 4u);
+  for (std::size_t k = 0; k < rest.size(); ++k) EXPECT_EQ(rest[k].indices, full[k + 6].indices);
+}
+
+TEST(BatchLoader, BadRankOrWorldIsAConfigError) {
+  FakeSource src(10);
+  LoaderOptions o;
+  o.rank = 2;
+  o.world_size = 2;
+  EXPECT_THROW(BatchLoader(src, raw_red(), {}, o), ConfigError);
+  o.rank = 0;
+  o.world_size = 0;
+  EXPECT_THROW(BatchLoader(src, raw_red(), {}, o), ConfigError);
+  o.world_size = 2;
+  o.drop_last = false;
+  try {
+    BatchLoader loader(src, raw_red(), {}, o);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("drop_last"), std::string::npos) << e.what();
+  }
+}
+
 TEST(BatchLoader, NoShuffleKeepsOrderAndKeepsTheLastPartialBatch) {
   FakeSource src(7);
   LoaderOptions o;
