@@ -215,6 +215,18 @@ torch::Tensor distributed_cross_entropy(const torch::Tensor& logits, const torch
   return DistCrossEntropyFn::apply(z, labels, comm_ptr(comm));
 }
 
+torch::Tensor distributed_top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels, Communicator& comm) {
+  torch::NoGradGuard no_grad;
+  const auto z = logits.detach().to(torch::kFloat);
+  auto row_max = std::get<0>(z.max(1)).contiguous();
+  comm.allreduce_max_(row_max);
+  const auto valid = labels.ge(0);
+  const auto target = z.gather(1, labels.clamp_min(0).unsqueeze(1)).squeeze(1);
+  auto hits = valid.logical_and(target.ge(row_max)).sum().to(torch::kFloat).reshape({1}).contiguous();
+  comm.allreduce_sum_(hits);
+  return (hits / static_cast<double>(z.size(0))).squeeze(0);
+}
+
 torch::Tensor all_gather_with_grad(const torch::Tensor& local, Communicator& comm) {
   return AllGatherFn::apply(local, comm_ptr(comm));
 }

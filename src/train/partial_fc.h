@@ -84,6 +84,12 @@ TORCH_MODULE(PartialFc);
 // the gradient (softmax - one-hot) / N on the local columns needs no communication.
 torch::Tensor distributed_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels, Communicator& comm);
 
+// Training top-1 accuracy over sharded columns: the fraction of the N rows whose label column holds the
+// largest logit among all ranks' columns (ties count as hits). With `logits` = PartialFcOutput::logits this
+// is what top1_accuracy(ClassifierHead's logits) gives at world 1 and sample_rate 1; with sampling it is the
+// accuracy among the sampled classes. Collective (two all-reduces); 0-D fp32, no gradient.
+torch::Tensor distributed_top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels, Communicator& comm);
+
 // all_gather along dim 0 with the gradient insightface's AllGatherFunc gives: the backward sums over ranks
 // the gradient of this rank's rows and multiplies it by world_size (see PartialFcImpl::forward for why).
 torch::Tensor all_gather_with_grad(const torch::Tensor& local, Communicator& comm);

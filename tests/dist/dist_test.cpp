@@ -141,6 +141,12 @@ TEST_F(DistTest, TwoRanksTrainLikeOneProcessOverTheSameGlobalBatch) {
   ASSERT_EQ(l1.size(), static_cast<std::size_t>(kSteps));
   EXPECT_EQ(l20, l21);
   for (int s = 0; s < kSteps; ++s) EXPECT_NEAR(l20[s], l1[s], 1e-5 * std::max(1.0, l1[s])) << "step " << s;
+  // Training accuracy over the sharded columns: the same on both ranks and as in the single process.
+  const auto a1 = read_losses(one / "accuracy-rank-0.txt");
+  const auto a20 = read_losses(two / "accuracy-rank-0.txt");
+  EXPECT_EQ(a20, read_losses(two / "accuracy-rank-1.txt"));
+  EXPECT_EQ(a20, a1);
+  ASSERT_EQ(a1.size(), static_cast<std::size_t>(kSteps));
 
   // The head: shards of world 2 read back as [0, 10) equal world 1's head (weight and momentum).
   const auto head1 = load_head_range(one, kSteps, 10, {0, 10});

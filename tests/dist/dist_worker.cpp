@@ -111,6 +111,7 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
     fv::set_optimizer_state_rows(opt, pfc->weight, head_rows, init_step);
   }
   std::ofstream losses(out / fmt::format("losses-rank-{}.txt", rank));
+  std::ofstream accuracies(out / fmt::format("accuracy-rank-{}.txt", rank));
   for (int64_t step = 0; step < steps; ++step) {
     auto [images, labels] = global_batch(init_step + step, classes);
     const auto x = images.narrow(0, rank * per_rank, per_rank).contiguous();
@@ -122,6 +123,7 @@ int train(fv::Communicator& comm, const fs::path& out, int64_t steps, const fs::
     bucketer.finish();
     opt.step();
     losses << fmt::format("{:.9g}\n", result.loss.item<double>());
+    accuracies << fmt::format("{:.9g}\n", fv::distributed_top1_accuracy(result.logits, result.labels, comm).item<double>());
   }
   if (rank == 0) std::cout << "buckets " << bucketer.num_buckets() << "\n";
   save_tensors(backbone->parameters(), out / fmt::format("backbone-rank-{}.pt", rank));

@@ -118,6 +118,18 @@ TEST(PartialFc, DistributedCrossEntropyMatchesCrossEntropyAndFiniteDifferences) 
   EXPECT_LT((z.grad() - analytic * 3.0).abs().max().item<double>(), 1e-12);
 }
 
+TEST(PartialFc, DistributedTop1AccuracyMatchesTop1Accuracy) {
+  auto comm = Communicator::single();
+  torch::manual_seed(12);
+  const auto z = torch::randn({50, 6});
+  const auto y = torch::randint(0, 6, {50}, torch::kLong);
+  const double expected = top1_accuracy(z, y).item<double>();
+  EXPECT_GT(expected, 0.0);
+  EXPECT_DOUBLE_EQ(distributed_top1_accuracy(z, y, *comm).item<double>(), expected);
+  // Labels not on this rank (-1) are never hits here.
+  EXPECT_DOUBLE_EQ(distributed_top1_accuracy(z, torch::full({50}, -1, torch::kLong), *comm).item<double>(), 0.0);
+}
+
 TEST(PartialFc, SamplingKeepsPositivesAndIsDeterministic) {
   auto comm = Communicator::single();
   HeadOptions o(100, 4);
