@@ -56,6 +56,8 @@ CheckpointInfo read_info(torch::serialize::InputArchive& archive, const std::str
     info.lambda = j.at("lambda").get<double>();
     info.backbone = j.at("backbone");
     info.loss = j.at("loss").get<std::string>();
+    info.classifier = j.value("classifier", std::string("full"));  // absent in single-process checkpoints of 0.1
+    info.world_size = j.value("world_size", std::int64_t{1});
     return info;
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(fmt::format("{}: malformed checkpoint metadata ({})", where, e.what()));
@@ -101,6 +103,8 @@ void save_checkpoint(const std::filesystem::path& path, const CheckpointInfo& in
                                {"lambda", info.lambda},
                                {"backbone", info.backbone},
                                {"loss", info.loss},
+                               {"classifier", info.classifier},
+                               {"world_size", info.world_size},
                                {"created", iso_time_now()}};
   torch::serialize::OutputArchive archive;
   archive.write(kMetaKey, c10::IValue(meta.dump()));

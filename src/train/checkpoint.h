@@ -3,7 +3,7 @@
 //
 // Layout: "fv_checkpoint_meta" JSON {"format": "fv-checkpoint", "version": 1, "step", "epoch",
 // "images_seen", "elapsed_seconds", "config_hash", "num_samples", "num_classes", "backbone": {...},
-// "loss": "...", "loss_scale", "loss_scale_growth_tracker", "lambda", "created"}; "backbone", "head", "optimizer" (module/optimizer
+// "loss": "...", "loss_scale", "loss_scale_growth_tracker", "lambda", "classifier", "world_size", "created"}; "backbone", "head", "optimizer" (module/optimizer
 // archives); "rng_cpu" (the CPU generator state, uint8 tensor).
 #pragma once
 
@@ -31,6 +31,8 @@ struct CheckpointInfo {
   double lambda = 0.0;              // L-Softmax lambda at `step` (informative: it is a function of the step)
   nlohmann::json backbone;          // to_json(BackboneOptions)
   std::string loss;                 // describe(HeadOptions)
+  std::string classifier = "full";  // "full": the head is in this file; "sharded": in head-shard files of `step`
+  std::int64_t world_size = 1;      // ranks of the run that wrote it (informative: any number may resume)
 };
 
 // Writes `path` atomically (temporary file, fsync, rename): a crash leaves the previous checkpoint intact.

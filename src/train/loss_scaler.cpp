@@ -14,7 +14,8 @@ LossScaler::LossScaler(LossScalerOptions options) : options_(options), scale_(op
 
 torch::Tensor LossScaler::scale(const torch::Tensor& loss) const { return loss * scale_; }
 
-bool LossScaler::unscale_and_update(const std::vector<torch::Tensor>& params) {
+bool LossScaler::unscale_and_update(const std::vector<torch::Tensor>& params,
+                                    const std::function<void(torch::Tensor&)>& agree) {
   torch::NoGradGuard no_grad;
   torch::Tensor found_inf;
   const double inv = 1.0 / scale_;
@@ -25,6 +26,12 @@ bool LossScaler::unscale_and_update(const std::vector<torch::Tensor>& params) {
     // All on the device: one flag, read once below.
     const auto bad = torch::isfinite(g).all().logical_not();
     found_inf = found_inf.defined() ? found_inf.logical_or(bad) : bad;
+  }
+  if (agree) {
+    torch::Tensor flag = found_inf.defined() ? found_inf.to(torch::kFloat32).reshape({1}).contiguous()
+                                             : torch::zeros({1}, params.empty() ? torch::TensorOptions() : params.front().options().dtype(torch::kFloat32));
+    agree(flag);
+    found_inf = flag.gt(0).reshape({});
   }
   const bool finite = !found_inf.defined() || !found_inf.item<bool>();
   if (!finite) {

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace fv {
@@ -26,7 +27,10 @@ class LossScaler {
   // host synchronisation of an fp16 step is reading that flag (as GradScaler's step does). Returns true when the
   // optimiser may step. Updates the scale as GradScaler: on an overflow it is multiplied by backoff_factor and
   // the step must be skipped; after growth_interval finite steps in a row it is multiplied by growth_factor.
-  bool unscale_and_update(const std::vector<torch::Tensor>& params);
+  // `agree`, when given, combines the overflow flag (a float 0-D-like [1] tensor, 1 = overflow) across
+  // processes in place (an all-reduce MAX), so that every rank takes the same decision.
+  bool unscale_and_update(const std::vector<torch::Tensor>& params,
+                          const std::function<void(torch::Tensor&)>& agree = {});
 
   double value() const { return scale_; }
   std::int64_t growth_tracker() const { return growth_tracker_; }

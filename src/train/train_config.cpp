@@ -45,6 +45,11 @@ const EnumNames<AmpMode>& amp_mode_names() {
   return names;
 }
 
+const EnumNames<ClassifierMode>& classifier_mode_names() {
+  static const EnumNames<ClassifierMode> names{{"full", ClassifierMode::kFull}, {"sharded", ClassifierMode::kSharded}};
+  return names;
+}
+
 void TrainConfig::bind(OptionSet& o) {
   o.add("threads", &threads, "LibTorch and decoding threads (0 = all available cores)")
       .add_enum("device", &device, device_names(), "auto (CUDA when available), cpu or cuda")
@@ -85,7 +90,10 @@ void TrainConfig::bind(OptionSet& o) {
       .add("train.warmup_start", &schedule.warmup_start, "warm-up starts at this fraction of the lr")
       .add("train.steps", &steps, "optimisation steps (0: use train.epochs)")
       .add("train.epochs", &epochs, "epochs when train.steps = 0")
-      .add("train.batch_size", &batch_size, "images per step")
+      .add("train.batch_size", &batch_size, "images per step over all ranks (each takes batch_size / WORLD_SIZE)")
+      .add_enum("train.classifier", &classifier, classifier_mode_names(),
+                "full (replicated ClassifierHead, every loss) or sharded (Partial FC across ranks)")
+      .add("train.sample_rate", &sample_rate, "sharded classifier: fraction of each shard's classes per step, (0, 1]")
       .add_enum("train.amp", &amp, amp_mode_names(), "mixed precision on CUDA: off, bf16 or fp16")
       .add_enum("train.memory_format", &memory_format, memory_format_names(),
                 "auto (channels_last on CUDA, contiguous on CPU), contiguous or channels_last")
@@ -93,6 +101,8 @@ void TrainConfig::bind(OptionSet& o) {
       .add("train.max_loss", &max_loss, "stop when the loss is NaN, infinite or above this")
       .add("train.log_every", &log_every_steps, "steps between train.jsonl lines")
       .add("train.test_features", &test_features, "write test-set features to this CSV (label,f0,f1,...)");
+  o.add("dist.bucket_mb", &dist.bucket_mb, "data parallelism: gradient all-reduce bucket size in MB")
+      .add("dist.timeout_minutes", &dist.timeout_minutes, "data parallelism: rendezvous and collective timeout");
   o.add("checkpoint.every_steps", &checkpoint.every_steps, "checkpoint every N steps (0 = off)")
       .add("checkpoint.every_minutes", &checkpoint.every_minutes, "checkpoint every N minutes (0 = off)");
   o.add("val.pairs", &validation.pairs, "optional LFW-style pairs.txt verified during training")
@@ -125,6 +135,13 @@ void TrainConfig::finalize() {
            "train.beta1 and train.beta2 must be in [0, 1)");
   FV_CHECK(max_loss > 0, ConfigError, "train.max_loss must be positive");
   FV_CHECK_GT(log_every_steps, 0, ConfigError, "train.log_every must be positive");
+  FV_CHECK(sample_rate > 0 && sample_rate <= 1, ConfigError, "train.sample_rate must lie in (0, 1] (got {})", sample_rate);
+  FV_CHECK(sample_rate == 1 || classifier == ClassifierMode::kSharded, ConfigError,
+           "train.sample_rate < 1 needs train.classifier = sharded");
+  FV_CHECK(classifier == ClassifierMode::kFull || (data.test_input.empty() && init_from.empty()), ConfigError,
+           "data.test_input and init_from need train.classifier = full (a sharded classifier has no single head)");
+  FV_CHECK(dist.bucket_mb > 0 && dist.timeout_minutes > 0, ConfigError,
+           "dist.bucket_mb and dist.timeout_minutes must be positive");
   FV_CHECK(checkpoint.every_steps >= 0 && checkpoint.every_minutes >= 0, ConfigError,
            "checkpoint.every_steps and checkpoint.every_minutes must not be negative");
   FV_CHECK(validation.pairs.empty() || !validation.root.empty(), ConfigError, "val.pairs needs val.root");

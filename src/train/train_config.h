@@ -29,6 +29,18 @@ const EnumNames<OptimizerKind>& optimizer_kind_names();
 enum class AmpMode { kOff, kBf16, kFp16 };
 const EnumNames<AmpMode>& amp_mode_names();
 
+// The classifier over the identities. full: one ClassifierHead (every loss), replicated on every rank.
+// sharded: Partial FC, each rank holds num_classes / WORLD_SIZE of the class weights and the features of the
+// global batch are all-gathered (for very large class counts; no bias, no l2softmax).
+enum class ClassifierMode { kFull, kSharded };
+const EnumNames<ClassifierMode>& classifier_mode_names();
+
+// Data parallelism over torchrun-style processes (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT).
+struct DistConfig {
+  double bucket_mb = 25.0;       // gradient all-reduce bucket size (PyTorch DDP's default)
+  double timeout_minutes = 30;   // rendezvous and collectives (rank 0 validating keeps the others waiting)
+};
+
 struct DataConfig {
   std::string input;                 // training set
   DataKind kind = DataKind::kAuto;
@@ -85,8 +97,11 @@ struct TrainConfig {
   std::vector<std::string> milestones;  // bound to train.lr_milestones, parsed into schedule.milestones
   std::int64_t steps = 0;   // total optimisation steps (0: from epochs)
   double epochs = 0;        // total epochs when steps = 0
-  int batch_size = 128;
+  int batch_size = 128;     // images per step over all ranks (each rank takes batch_size / WORLD_SIZE)
   AmpMode amp = AmpMode::kOff;
+  ClassifierMode classifier = ClassifierMode::kFull;
+  double sample_rate = 1.0;  // Partial FC: fraction of each shard's classes per step (positives always kept)
+  DistConfig dist;
   MemoryFormatMode memory_format = MemoryFormatMode::kAuto;  // of images and convolution weights
   bool cudnn_benchmark = true;  // let cuDNN time its algorithms for the (fixed) input shape
   double max_loss = 1e4;    // a finite loss above this also counts as diverged

@@ -6,8 +6,7 @@
 #include "core/check.h"
 #include "core/error.h"
 #include "model/backbone.h"
-#include "train/classifier_head.h"
-#include "train/cross_entropy.h"
+#include "dist/process_group.h"
 
 namespace fv {
 namespace {
@@ -43,27 +42,60 @@ class AutocastScope {
   bool active_;
 };
 
-// torch::nn::utils::clip_grad_norm_ (global L2 norm, coefficient max_norm / (norm + 1e-6) capped at 1) without
-// its final `.item()`, which would make every step wait for the device.
-void clip_grad_norm_on_device(const std::vector<torch::Tensor>& params, double max_norm) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads, norms;
+// Squared L2 norms of the defined gradients, summed on the device (undefined when there is none).
+torch::Tensor squared_grad_norm(const std::vector<torch::Tensor>& params) {
+  torch::Tensor sum;
   for (const auto& p : params) {
     if (!p.grad().defined()) continue;
-    grads.push_back(p.grad());
-    norms.push_back(p.grad().norm(2));
+    const auto sq = p.grad().norm(2).pow(2);
+    sum = sum.defined() ? sum + sq : sq;
   }
-  if (grads.empty()) return;
-  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
-  const auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
-  for (auto& g : grads) g.mul_(coef);
+  return sum;
+}
+
+void scale_grads(const std::vector<torch::Tensor>& params, const torch::Tensor& coef) {
+  for (const auto& p : params)
+    if (p.grad().defined()) p.grad().mul_(coef);
 }
 
 }  // namespace
 
-TrainStep::TrainStep(Backbone& backbone, ClassifierHeadImpl& head, torch::optim::Optimizer& optimizer,
+TrainStep::TrainStep(Backbone& backbone, HeadForward head, std::vector<torch::optim::Optimizer*> optimizers,
                      std::vector<torch::Tensor> params, StepOptions options)
-    : backbone_(backbone), head_(head), optimizer_(optimizer), params_(std::move(params)), options_(options) {}
+    : backbone_(backbone),
+      head_(std::move(head)),
+      optimizers_(std::move(optimizers)),
+      params_(std::move(params)),
+      options_(std::move(options)) {
+  FV_CHECK(!optimizers_.empty(), ConfigError, "a training step needs an optimiser");
+}
+
+// The global L2 norm of every gradient, clipped as torch::nn::utils::clip_grad_norm_ (coefficient
+// max_norm / (norm + 1e-6), capped at 1) but without its final `.item()`, which would make every step wait for
+// the device. The shards' squared norms are summed over ranks, so every rank scales by the same coefficient.
+void TrainStep::clip_gradients() {
+  torch::NoGradGuard no_grad;
+  torch::Tensor total;
+  if (options_.sharded.empty()) {
+    // LibTorch's own arithmetic (the norm of the stacked norms), so that a single process clips bit for bit
+    // as clip_grad_norm_ does.
+    std::vector<torch::Tensor> norms;
+    for (const auto& p : params_)
+      if (p.grad().defined()) norms.push_back(p.grad().norm(2));
+    if (norms.empty()) return;
+    total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+  } else {
+    torch::Tensor sharded = squared_grad_norm(options_.sharded);
+    if (!sharded.defined()) sharded = torch::zeros({}, options_.sharded.front().options());
+    sharded = sharded.to(torch::kFloat32).reshape({1}).contiguous();
+    if (options_.comm) options_.comm->allreduce_sum_(sharded);
+    torch::Tensor replicated = squared_grad_norm(params_);
+    total = (replicated.defined() ? sharded[0] + replicated.to(torch::kFloat32) : sharded[0]).sqrt();
+  }
+  const auto coef = (options_.clip_grad_norm / (total + 1e-6)).clamp_max(1.0);
+  scale_grads(params_, coef);
+  scale_grads(options_.sharded, coef);
+}
 
 StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& labels, std::int64_t iteration) {
   const bool cuda = images.is_cuda();
@@ -73,23 +105,27 @@ StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& labe
     AutocastScope autocast(options_.amp, cuda);
     features = backbone_.forward(images);
   }
-  const HeadOutput out = head_.forward(features, labels, iteration);  // fp32 logits and loss
-  optimizer_.zero_grad();
+  const HeadResult out = head_(features, labels, iteration);  // fp32 logits and loss
+  for (auto* o : optimizers_) o->zero_grad();
   const bool fp16 = options_.amp == AmpMode::kFp16;
   (fp16 ? scaler_.scale(out.loss) : out.loss).backward();
   if (gradient_hook_) gradient_hook_();
   StepResult r;
   r.loss = out.loss.detach();
+  r.accuracy = out.accuracy.detach();
   r.lambda = out.lambda;
-  {
-    torch::NoGradGuard no_grad;
-    r.accuracy = top1_accuracy(out.logits.detach(), labels);
+  // fp16: unscale first, so that clipping sees the true gradients; an overflow on any rank skips the step on all.
+  if (fp16) {
+    std::vector<torch::Tensor> all = params_;
+    all.insert(all.end(), options_.sharded.begin(), options_.sharded.end());
+    Communicator* comm = options_.comm;
+    r.applied = scaler_.unscale_and_update(all, [comm](torch::Tensor& flag) {
+      if (comm) comm->allreduce_max_(flag);
+    });
   }
-  // fp16: unscale first, so that clipping sees the true gradients; an overflow skips the step.
-  r.applied = !fp16 || scaler_.unscale_and_update(params_);
   if (r.applied) {
-    if (options_.clip_grad_norm > 0) clip_grad_norm_on_device(params_, options_.clip_grad_norm);
-    optimizer_.step();
+    if (options_.clip_grad_norm > 0) clip_gradients();
+    for (auto* o : optimizers_) o->step();
   }
   return r;
 }

@@ -15,11 +15,26 @@
 namespace fv {
 
 class Backbone;
-class ClassifierHeadImpl;
+class Communicator;
+
+// What the loss head gives a step: the loss to backward and the batch's top-1 accuracy (both 0-D, on the device).
+struct HeadResult {
+  torch::Tensor loss;
+  torch::Tensor accuracy;
+  double lambda = 0.0;  // L-Softmax annealing weight used (0 for other losses)
+};
+// The classifier head of the run: the replicated ClassifierHead or the sharded Partial FC (see trainer.cpp).
+using HeadForward = std::function<HeadResult(const torch::Tensor& features, const torch::Tensor& labels,
+                                             std::int64_t iteration)>;
 
 struct StepOptions {
   AmpMode amp = AmpMode::kOff;  // bf16/fp16 need a CUDA device
   double clip_grad_norm = 0.0;  // 0 = off
+  // Data parallelism: parameters whose gradients differ between ranks (the Partial FC shard; the others are
+  // equal on every rank after the gradient hook's all-reduce) and the communicator over which the global
+  // gradient norm and the fp16 overflow flag are agreed. Null / empty for a single process.
+  std::vector<torch::Tensor> sharded;
+  Communicator* comm = nullptr;
 };
 
 struct StepResult {
@@ -31,8 +46,9 @@ struct StepResult {
 
 class TrainStep {
  public:
-  // The modules, optimiser and params (the gradients clipped and checked) must outlive the step.
-  TrainStep(Backbone& backbone, ClassifierHeadImpl& head, torch::optim::Optimizer& optimizer,
+  // The backbone and optimisers must outlive the step. `params`: every trained parameter of the optimisers
+  // except options.sharded (gradients clipped and checked).
+  TrainStep(Backbone& backbone, HeadForward head, std::vector<torch::optim::Optimizer*> optimizers,
             std::vector<torch::Tensor> params, StepOptions options);
 
   // Runs one step on a batch already on the training device; the learning rate must already be set.
@@ -45,9 +61,11 @@ class TrainStep {
   LossScaler& scaler() { return scaler_; }
 
  private:
+  void clip_gradients();
+
   Backbone& backbone_;
-  ClassifierHeadImpl& head_;
-  torch::optim::Optimizer& optimizer_;
+  HeadForward head_;
+  std::vector<torch::optim::Optimizer*> optimizers_;
   std::vector<torch::Tensor> params_;
   StepOptions options_;
   LossScaler scaler_;

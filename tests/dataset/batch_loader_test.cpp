@@ -156,11 +156,12 @@ TEST(BatchLoader, RankSlicesConcatenateToTheWorldOneBatch) {
         ASSERT_EQ(b.size(), 4u);
         indices.insert(indices.end(), b.indices.begin(), b.indices.end());
         labels.insert(labels.end(), b.labels.begin(), b.labels.end());
-        data.insert(data.end(), b.data.begin(), b.data.end());
+        const auto px = pixels(b);
+        data.insert(data.end(), px.begin(), px.end());
       }
       EXPECT_EQ(indices, expected[k].indices) << "world " << world << " step " << k;
       EXPECT_EQ(labels, expected[k].labels);
-      EXPECT_EQ(data, expected[k].data);
+      EXPECT_EQ(data, pixels(expected[k]));
     }
   }
 }

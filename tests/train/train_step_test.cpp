@@ -13,6 +13,7 @@
 #include "train/classifier_head.h"
 #include "train/cross_entropy.h"
 #include "train/device_batch.h"
+#include "train/loss_heads.h"
 #include "train/loss_scaler.h"
 #include "train/step_metrics.h"
 
@@ -122,7 +123,7 @@ TEST(TrainStep, EqualsTheReferenceStepWithLibTorchsClipping) {
   Net a = make_net(), b = make_net();
   StepOptions o;
   o.clip_grad_norm = 0.5;  // small enough to clip
-  TrainStep step(*a.backbone, *a.head, *a.optimizer, a.params, o);
+  TrainStep step(*a.backbone, full_head_forward(a.head), {a.optimizer.get()}, a.params, o);
   for (int k = 0; k < 2; ++k) {
     const StepResult r = step.run(images, labels, k);
     // Reference: the same step written out with LibTorch's own clip_grad_norm_.
@@ -142,8 +143,8 @@ TEST(TrainStep, ChannelsLastTrainsLikeContiguous) {
   const auto [images, labels] = batch();
   Net a = make_net(), b = make_net();
   to_channels_last(*b.backbone);
-  TrainStep sa(*a.backbone, *a.head, *a.optimizer, a.params, {});
-  TrainStep sb(*b.backbone, *b.head, *b.optimizer, b.params, {});
+  TrainStep sa(*a.backbone, full_head_forward(a.head), {a.optimizer.get()}, a.params, {});
+  TrainStep sb(*b.backbone, full_head_forward(b.head), {b.optimizer.get()}, b.params, {});
   const auto nhwc = images.contiguous(torch::MemoryFormat::ChannelsLast);
   ASSERT_FALSE(nhwc.is_contiguous());
   const auto ra = sa.run(images, labels, 0), rb = sb.run(nhwc, labels, 0);
