@@ -56,6 +56,10 @@ trap 'rm -rf "$tmp"' EXIT
 run() {
   local stage=$1 program=$2
   shift 2
+  if [[ ! -x "$bin/$program" ]]; then
+    echo "== $stage: $program is not built in $bin (skipped)" | tee -a "$out/$stage.txt"
+    return 0
+  fi
   echo "== $stage: $program $*" | tee -a "$out/$stage.txt"
   local start=$SECONDS
   "$bin/$program" "$@" | tee -a "$out/$stage.txt"
