@@ -13,14 +13,15 @@ import sys
 
 
 def short_machine(line):
-    """'machine: CPU, 2 cores available | threads: 2 | device: D | date: Z' -> ('CPU, 2 cores; D', 'Z')."""
+    """'machine: CPU, 2 cores available | threads: 2 | device: D | load: L | date: Z' -> ('CPU, 2 cores; D; load L', 'Z')."""
     fields = {}
     for part in line.split(" | "):
         key, _, value = part.partition(": ")
         fields[key.strip().lstrip("# ")] = value.strip()
     machine = fields.get("machine", "?").replace(" cores available", " cores")
     device = fields.get("device", "CPU")
-    return f"{machine}; {device}", fields.get("date", "")
+    load = f"; load {fields['load']}" if "load" in fields else ""
+    return f"{machine}; {device}{load}", fields.get("date", "")
 
 
 def fmt_value(v):

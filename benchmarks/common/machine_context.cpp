@@ -2,6 +2,7 @@
 #include "common/machine_context.h"
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include "common/machine_info.h"
 
@@ -15,6 +16,7 @@ void add_machine_context(const std::string& threads, const std::string& device) 
   benchmark::AddCustomContext("fv_threads", threads);
   benchmark::AddCustomContext("fv_device", device);
   benchmark::AddCustomContext("fv_date", m.date_utc);
+  benchmark::AddCustomContext("fv_load_1min", fmt::format("{:.2f}", m.load_1min));
 }
 
 }  // namespace fv::bench

@@ -49,6 +49,12 @@ std::string now_utc() {
   return buf;
 }
 
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  return (in >> load) ? load : -1;
+}
+
 }  // namespace
 
 MachineInfo probe_machine() {
@@ -56,13 +62,14 @@ MachineInfo probe_machine() {
   m.cpu_model = cpu_model();
   m.cores_available = affinity_cores();
   m.date_utc = now_utc();
+  m.load_1min = load_average();
   return m;
 }
 
 std::string machine_line(const std::string& threads, const std::string& device) {
   const MachineInfo m = probe_machine();
-  return fmt::format("machine: {}, {} cores available | threads: {} | device: {} | date: {}", m.cpu_model,
-                     m.cores_available, threads, device, m.date_utc);
+  return fmt::format("machine: {}, {} cores available | threads: {} | device: {} | load: {:.2f} | date: {}",
+                     m.cpu_model, m.cores_available, threads, device, m.load_1min, m.date_utc);
 }
 
 void print_machine_line(const std::string& threads, const std::string& device) {
