@@ -9,6 +9,7 @@ Usage: bench_summary.py OUT_DIR > OUT_DIR/summary.md
 import glob
 import json
 import os
+import re
 import sys
 
 
@@ -60,7 +61,7 @@ def from_json(path, rows, dates):
         if b.get("run_type", "iteration") != "iteration":
             continue
         threads = str(b.get("threads", 1)) if "/threads:" in b["name"] else ctx.get("fv_threads", "1")
-        setting = b["name"].replace("/real_time", "").replace("/threads:", " threads ")
+        setting = re.sub(r"/min_time:[0-9.]+", "", b["name"]).replace("/real_time", "").replace("/threads:", " threads ")
         for key, unit in COUNTERS:
             if key in b:
                 rows.append((stage, program, setting, float(b[key]), unit, machine, threads))

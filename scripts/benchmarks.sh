@@ -72,12 +72,16 @@ gbench() {
   run "$stage" "$program" --benchmark_out="$out/$stage.$program.json" --benchmark_out_format=json "$@"
 }
 
+# CPU runs of the torch programs: one thread and every core (on a shared VM, OpenMP threads that wait for a busy
+# core make the many-thread figure collapse; the one-thread figure shows it). CUDA runs: the default threads.
+cores=$(nproc)
+torch_threads=$([[ $device == cpu && $cores -gt 1 ]] && echo "1 $cores" || echo "0")
 if [[ $full == 1 ]]; then
   train_args=(--backbone iresnet50,iresnet100,mobilefacenet --batch 128,256 --steps 20 --warmup 5)
   embed_args=(--backbone iresnet50,mobilefacenet --batch 1,128,512 --iters 20 --warmup 5)
 else
-  train_args=(--backbone mobilefacenet,iresnet18,iresnet50 --batch 32 --steps 3 --warmup 1)
-  embed_args=(--backbone mobilefacenet,iresnet18,iresnet50 --batch 1,32 --iters 5 --warmup 1)
+  train_args=(--backbone mobilefacenet,iresnet18,iresnet50 --batch 32 --steps 3 --warmup 2)
+  embed_args=(--backbone mobilefacenet,iresnet18,iresnet50 --batch 1,32 --iters 5 --warmup 2)
 fi
 
 for stage in $stages; do
@@ -93,13 +97,13 @@ for stage in $stages; do
     load)
       run load fv_loader_bench --images 2000 --epochs 2 --workdir "$tmp/loader" ;;
     train)
-      run train fv_train_benchmark --device "$device" "${train_args[@]}"
+      for t in $torch_threads; do run train fv_train_benchmark --device "$device" --threads "$t" "${train_args[@]}"; done
       if [[ $device == cuda ]]; then
         run train fv_train_benchmark --device cuda "${train_args[@]}" --amp fp16
         run train fv_train_benchmark --device cuda "${train_args[@]}" --amp bf16 --channels_last
       fi ;;
     embed)
-      run embed fv_embed_benchmark --device "$device" "${embed_args[@]}"
+      for t in $torch_threads; do run embed fv_embed_benchmark --device "$device" --threads "$t" "${embed_args[@]}"; done
       if [[ $device == cuda ]]; then run embed fv_embed_benchmark --device cuda "${embed_args[@]}" --half; fi ;;
     eval)
       gbench eval fv_eval_metrics_benchmark --benchmark_min_time=0.2
