@@ -5,7 +5,7 @@
 #                         [--device cpu|cuda] [--full] [--no-build]
 # Writes DIR/<stage>.txt (each program's output, with its "# machine:" line), google-benchmark JSON
 # (DIR/<stage>.<program>.json) and DIR/summary.md (stage, program, setting, figure, unit, machine, threads).
-# Defaults (~5 min on a 2-core CPU VM): short runs, small backbones/batches on the CPU. --full uses the
+# Defaults (~8 min on the shared 2-core CPU VM): short runs, small backbones/batches on the CPU. --full uses the
 # GPU-sized settings (batches 128/256, iResNet-50/100, fp16/bf16 on CUDA); --device cuda runs train/embed there.
 # align needs a build with FV_WITH_VISION=ON and is skipped (with a note) otherwise.
 # Environment: OMP_NUM_THREADS limits the torch programs' threads (default: every available core).
@@ -80,7 +80,7 @@ if [[ $full == 1 ]]; then
   train_args=(--backbone iresnet50,iresnet100,mobilefacenet --batch 128,256 --steps 20 --warmup 5)
   embed_args=(--backbone iresnet50,mobilefacenet --batch 1,128,512 --iters 20 --warmup 5)
 else
-  train_args=(--backbone mobilefacenet,iresnet18,iresnet50 --batch 32 --steps 3 --warmup 2)
+  train_args=(--backbone mobilefacenet,iresnet18 --batch 32 --steps 3 --warmup 2)  # iResNet-50: ~2 img/s here
   embed_args=(--backbone mobilefacenet,iresnet18,iresnet50 --batch 1,32 --iters 5 --warmup 2)
 fi
 
