@@ -5,7 +5,7 @@
 #                         [--device cpu|cuda] [--full] [--no-build]
 # Writes DIR/<stage>.txt (each program's output, with its "# machine:" line), google-benchmark JSON
 # (DIR/<stage>.<program>.json) and DIR/summary.md (stage, program, setting, figure, unit, machine, threads).
-# Defaults (~8 min on the shared 2-core CPU VM): short runs, small backbones/batches on the CPU. --full uses the
+# Defaults (5-8 min on the shared 2-core CPU VM): short runs, small backbones/batches on the CPU. --full uses the
 # GPU-sized settings (batches 128/256, iResNet-50/100, fp16/bf16 on CUDA); --device cuda runs train/embed there.
 # align needs a build with FV_WITH_VISION=ON and is skipped (with a note) otherwise.
 # Environment: OMP_NUM_THREADS limits the torch programs' threads (default: every available core).

@@ -133,9 +133,12 @@ int main(int argc, char** argv) {
     for (const auto& name : fv::bench::split_list(c.backbones, "backbone")) kinds.push_back(fv::parse_backbone_kind(name, "backbone"));
     const int threads = fv::configure_torch_threads(c.threads);
     const c10::Device device = fv::select_device(c.device);
+    FV_CHECK(c.amp == fv::bench::Precision::kOff || device.is_cuda(), fv::ConfigError,
+             "config key 'amp' = {} needs a CUDA device (device is {})", fv::enum_name(fv::bench::precision_names(), c.amp),
+             device.str());
     const std::string device_text = fv::bench::torch_device_summary(device);
     fv::bench::print_machine_line(std::to_string(threads), device_text);
-    const std::string precision = fv::enum_name(fv::bench::precision_names(), device.is_cuda() ? c.amp : fv::bench::Precision::kOff);
+    const std::string precision = fv::enum_name(fv::bench::precision_names(), c.amp);
     fmt::print("ArcFace head {} classes, input {}x{}x3, SGD, precision {}{}, {} warm-up + {} timed steps\n", c.classes,
                c.size, c.size, precision, c.channels_last ? ", channels-last" : "", c.warmup, c.steps);
     for (const auto kind : kinds) {
