@@ -18,7 +18,43 @@ add_library(fv::hdf5 INTERFACE IMPORTED)
 target_include_directories(fv::hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
 target_link_libraries(fv::hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARIES})
 
-find_package(Boost 1.71 REQUIRED COMPONENTS program_options)
+# Boost.Program_options. FV_BOOST_PREFIX: a private prefix whose program_options wins over the system's (the
+# GPU machine has Boost headers but no compiled program_options; scripts/build-gpu.sh unpacks Debian's .debs
+# there with dpkg-deb -x). Its CMake config is used when it has one, else a plain find_path/find_library in it.
+set(FV_BOOST_PREFIX "" CACHE PATH "private Boost prefix (e.g. Debian boost .debs unpacked by dpkg-deb -x)")
+if(FV_BOOST_PREFIX)
+  file(GLOB fv_boost_configs "${FV_BOOST_PREFIX}/usr/lib/*/cmake/Boost-*/BoostConfig.cmake"
+                             "${FV_BOOST_PREFIX}/usr/lib/cmake/Boost-*/BoostConfig.cmake"
+                             "${FV_BOOST_PREFIX}/lib/cmake/Boost-*/BoostConfig.cmake")
+  if(fv_boost_configs)
+    list(GET fv_boost_configs 0 fv_boost_config)
+    get_filename_component(Boost_DIR "${fv_boost_config}" DIRECTORY)
+    set(Boost_DIR "${Boost_DIR}" CACHE PATH "Boost CMake config folder" FORCE)
+    # BoostConfig looks its components up with HINTS, which come after CMAKE_PREFIX_PATH: pin them to the prefix.
+    get_filename_component(fv_boost_cmakedir "${Boost_DIR}" DIRECTORY)
+    foreach(fv_comp headers program_options)
+      file(GLOB fv_comp_dirs "${fv_boost_cmakedir}/boost_${fv_comp}-*")
+      if(fv_comp_dirs)
+        list(GET fv_comp_dirs 0 fv_comp_dir)
+        set(boost_${fv_comp}_DIR "${fv_comp_dir}" CACHE PATH "Boost component CMake config folder" FORCE)
+      endif()
+    endforeach()
+    find_package(Boost 1.71 REQUIRED COMPONENTS program_options CONFIG NO_DEFAULT_PATH PATHS "${Boost_DIR}")
+  else()
+    find_path(FV_BOOST_INCLUDE_DIR boost/program_options.hpp PATHS "${FV_BOOST_PREFIX}/usr/include"
+              "${FV_BOOST_PREFIX}/include" NO_DEFAULT_PATH REQUIRED)
+    find_library(FV_BOOST_PO_LIB NAMES boost_program_options
+                 PATHS "${FV_BOOST_PREFIX}/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}" "${FV_BOOST_PREFIX}/usr/lib"
+                       "${FV_BOOST_PREFIX}/lib" NO_DEFAULT_PATH REQUIRED)
+    add_library(Boost::program_options UNKNOWN IMPORTED)
+    set_target_properties(Boost::program_options PROPERTIES IMPORTED_LOCATION "${FV_BOOST_PO_LIB}"
+                          INTERFACE_INCLUDE_DIRECTORIES "${FV_BOOST_INCLUDE_DIR}")
+  endif()
+  get_target_property(fv_boost_po_where Boost::program_options INTERFACE_INCLUDE_DIRECTORIES)
+  message(STATUS "fv: Boost.Program_options from ${FV_BOOST_PREFIX} (headers ${fv_boost_po_where})")
+else()
+  find_package(Boost 1.71 REQUIRED COMPONENTS program_options)
+endif()
 
 # Image decoding without OpenCV (training and embedding on GPU machines): libjpeg(-turbo) and libpng.
 find_package(JPEG REQUIRED)
@@ -50,7 +86,11 @@ if(FV_BUILD_TESTS)
   include(GoogleTest)
 endif()
 if(FV_BUILD_BENCHMARKS)
-  find_package(benchmark REQUIRED)
+  # Optional: without it only the google-benchmark kernel programs are left out (the GPU machine lacks it).
+  find_package(benchmark QUIET)
+  if(NOT benchmark_FOUND)
+    message(STATUS "fv: Google Benchmark not found: building only the throughput benchmark programs")
+  endif()
 endif()
 
 # fv_torch_target(TARGET): links LibTorch and reuses the one precompiled <torch/torch.h>.

@@ -1,5 +1,5 @@
 // fv-align throughput: images/s for decode, detect, landmarks, warp and encode on 250x250 LFW-like images,
-// per stage on one thread and end to end on 1..N threads.
+// per stage on one thread and end to end on 1..N threads (images/s total and per thread).
 //
 // Usage: fv_align_bench [--image PATH] [--count N] [--threads-max T] [--upsample U]
 // The default image is python3-skimage's astronaut.png cropped to 250x250 around the face (~90 px face,
@@ -19,6 +19,7 @@
 
 #include "align/face_aligner.h"
 #include "align/image_io.h"
+#include "common/machine_info.h"
 #include "core/check.h"
 #include "core/cli.h"
 #include "core/runtime.h"
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
     const fv::FaceTemplate target = fv::template_from_config(config);
     const auto predictor = fv::LandmarkPredictor::create_dlib(fv::find_landmark_model(""));
     const auto prototype = fv::FaceDetector::create(config.detector_options());
+    fv::bench::print_machine_line(threads_max > 1 ? "1.." + std::to_string(threads_max) : "1");
     fmt::print("fv_align_bench: {} images of 250x250 (from {}), detector: {}, cores available: {}\n", count, image,
                prototype->describe(), fv::available_cores());
 
@@ -118,6 +120,8 @@ int main(int argc, char** argv) {
       if (threads == 1) single = rate;
       fmt::print("threads {}: {:.1f} img/s total, {:.1f} img/s per thread, speed-up {:.2f}x (ok {}/{})\n", threads, rate,
                  rate / threads, rate / single, ok.load(), count);
+      fv::bench::print_result("align", "fv_align_bench", fmt::format("250x250 JPEG, HOG + 68 landmarks, {} images", count),
+                              rate, "img/s", threads);
     }
     return 0;
   });

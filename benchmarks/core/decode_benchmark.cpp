@@ -1,65 +1,74 @@
-// Decoded images/s per core for the OpenCV-free JPEG decoder (the training/embedding input path).
+// Decoded images/s, total and per thread, for the OpenCV-free JPEG path of the training/embedding input:
+// decode_image (libjpeg-turbo) alone, and decode + preprocess_into (what BatchLoader does per sample).
+//
+// Run: build/bin/fv_bench_decode [--benchmark_filter=...] [--benchmark_out=x.json --benchmark_out_format=json]
+// Thread counts 1..available cores (google-benchmark threads, each decoding its own copy of the record).
+// Counters: img/s = all threads together; img/s/thread = per decoding thread (= per core when threads <= cores).
 #include <benchmark/benchmark.h>
-#include <jpeglib.h>
 
-#include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "core/atomic_file.h"
-#include "core/image_codec.h"
+#include "common/bench_images.h"
+#include "common/machine_context.h"
+#include "core/runtime.h"
+#include "dataset/preprocess.h"
 
 namespace {
 
-// A 250x250 crop of messi5.jpg re-encoded at quality 90: the size of an LFW / aligned-dataset image.
-std::vector<std::uint8_t> make_jpeg(int size, int quality) {
-  const fv::RgbImage src = fv::read_image("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
-  std::vector<std::uint8_t> crop(static_cast<size_t>(size) * size * 3);
-  for (int y = 0; y < size; ++y) {
-    for (int x = 0; x < size; ++x) {
-      for (int c = 0; c < 3; ++c) {
-        crop[(y * size + x) * 3 + c] = src.pixels[((y % src.height) * src.width + (x % src.width)) * 3 + c];
-      }
-    }
-  }
-  jpeg_compress_struct cinfo{};
-  jpeg_error_mgr err{};
-  cinfo.err = jpeg_std_error(&err);
-  jpeg_create_compress(&cinfo);
-  unsigned char* buffer = nullptr;
-  unsigned long length = 0;
-  jpeg_mem_dest(&cinfo, &buffer, &length);
-  cinfo.image_width = size;
-  cinfo.image_height = size;
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, quality, TRUE);
-  jpeg_start_compress(&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = crop.data() + cinfo.next_scanline * size * 3;
-    jpeg_write_scanlines(&cinfo, &row, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  std::vector<std::uint8_t> out(buffer, buffer + length);
-  jpeg_destroy_compress(&cinfo);
-  std::free(buffer);
-  return out;
+std::vector<std::uint8_t> jpeg_bytes(int size) {
+  const std::string s = fv::bench::encode_jpeg(fv::bench::bench_image(size), 90);
+  return std::vector<std::uint8_t>(s.begin(), s.end());
 }
 
+void set_counters(benchmark::State& state, std::size_t jpeg_size) {
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["img/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
+  state.counters["img/s/thread"] = benchmark::Counter(n, benchmark::Counter::kIsRate | benchmark::Counter::kAvgThreads);
+  state.counters["jpeg_bytes"] = benchmark::Counter(static_cast<double>(jpeg_size), benchmark::Counter::kAvgThreads);
+}
+
+// Quality 90 JPEG of size x size (112: an aligned face record; 250: an LFW-sized image) -> RGB.
 void BM_DecodeJpeg(benchmark::State& state) {
-  const auto bytes = make_jpeg(static_cast<int>(state.range(0)), 90);
+  const auto bytes = jpeg_bytes(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     auto img = fv::decode_image(bytes.data(), bytes.size(), "bench.jpg");
     benchmark::DoNotOptimize(img.pixels.data());
   }
-  state.counters["img/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.SetLabel("one thread per benchmark thread; hardware threads: " +
-                 std::to_string(std::thread::hardware_concurrency()));
+  set_counters(state, bytes.size());
 }
-BENCHMARK(BM_DecodeJpeg)->Arg(112)->Arg(250)->ThreadRange(1, 2)->UseRealTime();
+
+// Decode + resize to 112x112 + normalise into a float CHW buffer (+ flip every other sample): one loader sample.
+void BM_DecodePreprocess(benchmark::State& state) {
+  const auto bytes = jpeg_bytes(static_cast<int>(state.range(0)));
+  const fv::PreprocessOptions options;  // 112x112x3, (x - 127.5) / 127.5
+  std::vector<float> out(static_cast<std::size_t>(options.channels) * options.height * options.width);
+  bool flip = false;
+  for (auto _ : state) {
+    const auto img = fv::decode_image(bytes.data(), bytes.size(), "bench.jpg");
+    fv::preprocess_into(img, options, out.data(), flip = !flip);
+    benchmark::DoNotOptimize(out.data());
+  }
+  set_counters(state, bytes.size());
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  const int cores = fv::available_cores();
+  fv::bench::add_machine_context(cores > 1 ? "1.." + std::to_string(cores) : "1");
+  benchmark::AddCustomContext("fv_image", fv::bench::bench_image_origin() + ", JPEG quality 90");
+  // Arg: the JPEG side (112: an aligned face record; 250: an LFW-sized image); decode_preprocess outputs 112x112.
+  for (int size : {112, 250}) {
+    benchmark::RegisterBenchmark("decode_jpeg", BM_DecodeJpeg)->Arg(size)->DenseThreadRange(1, cores)->UseRealTime();
+    benchmark::RegisterBenchmark("decode_preprocess", BM_DecodePreprocess)
+        ->Arg(size)
+        ->DenseThreadRange(1, cores)
+        ->UseRealTime();
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "common/machine_context.h"
 #include "dataset/pickle_bin.h"
 
 namespace {
@@ -68,6 +69,7 @@ BENCHMARK(BM_ReadBin)->Unit(benchmark::kMillisecond)->UseRealTime();
 }  // namespace
 
 int main(int argc, char** argv) {
+  fv::bench::add_machine_context("1");
   benchmark::Initialize(&argc, argv);
   bin_file();  // written before timing
   benchmark::RunSpecifiedBenchmarks();

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <random>
 
+#include "common/machine_info.h"
 #include "core/cli.h"
 #include "core/embedding_store.h"
 #include "core/logging.h"
@@ -131,6 +132,7 @@ int main(int argc, char** argv) {
     c.bind(o);
     if (!o.parse(argc, argv)) return 0;
     if (c.workdir.empty()) throw fv::ConfigError("config key 'bench.workdir' is required");
+    fv::bench::print_machine_line(std::to_string(fv::resolve_threads(c.threads)));
     auto t0 = std::chrono::steady_clock::now();
     generate(c);
     const double gen_s = seconds_since(t0);
@@ -149,7 +151,12 @@ int main(int argc, char** argv) {
       const auto t1 = std::chrono::steady_clock::now();
       const auto report = fv::eval::run_eval(e, o.hash(), o.resolved_ini());
       std::cout << fv::eval::headline(report) << "\n";
-      std::cout << fmt::format("evaluation wall time: {:.2f} s\n", seconds_since(t1));
+      const double eval_s = seconds_since(t1);
+      std::cout << fmt::format("evaluation wall time: {:.2f} s ({:.0f} pairs/s end to end)\n", eval_s, c.pairs / eval_s);
+      std::cout.flush();
+      fv::bench::print_result("eval", "fv_eval_ijbc_benchmark",
+                              fmt::format("IJB-C-scale end to end: {} templates, {} pairs, D={}", c.templates, c.pairs, c.dim),
+                              c.pairs / eval_s, "pairs/s", fv::resolve_threads(c.threads));
       std::fflush(stdout);
       _exit(0);
     }

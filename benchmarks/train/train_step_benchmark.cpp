@@ -1,12 +1,27 @@
-// google-benchmark: training images/s (forward + ArcFace head + backward + SGD step) per backbone at 112x112.
+// Training images/s per backbone and batch size: forward + ArcFace classifier head (fv::ClassifierHead, the
+// head fv-train uses) + backward + SGD step, on synthetic images and labels already on the device.
 //
-// Run: build/bin/fv_train_benchmark [--benchmark_filter=...]; threads = OMP_NUM_THREADS or every available
-// core (printed in the context). Fixed seed; one untimed warm-up step per case; synthetic images and labels.
-#include <benchmark/benchmark.h>
+//   fv_train_benchmark [--backbone iresnet50,mobilefacenet] [--batch 128,256] [--device auto|cpu|cuda]
+//                      [--amp off|bf16|fp16] [--channels_last] [--classes 10572] [--size 112]
+//                      [--steps 10] [--warmup 3] [--threads 0]
+// Defaults follow insightface's arcface_torch (ArcFace m = 0.5, s = 64; SGD lr 0.1, momentum 0.9, weight decay
+// 5e-4; 10,572 classes = CASIA-WebFace). fp16 scales the loss by a fixed 1024 and unscales the gradients with
+// the GradScaler kernel (no overflow skipping: a benchmark does not need it). On CUDA the clock is read only
+// after torch::cuda::synchronize(). Fixed seed. A batch that does not fit in memory is reported and skipped.
 #include <torch/torch.h>
 
-#include <string>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
 
+#include "common/list_option.h"
+#include "common/machine_info.h"
+#include "common/torch_bench.h"
+#include "common/torch_info.h"
+#include "core/check.h"
+#include "core/cli.h"
+#include "core/options.h"
 #include "core/runtime.h"
 #include "model/backbone.h"
 #include "model/torch_runtime.h"
@@ -14,58 +29,135 @@
 
 namespace {
 
-constexpr int64_t kClasses = 1000;
+using Clock = std::chrono::steady_clock;
 
-void train_step(benchmark::State& state, fv::BackboneKind kind) {
-  const int64_t batch = state.range(0);
+struct TrainBenchConfig {
+  std::vector<std::string> backbones{"iresnet50", "mobilefacenet"};
+  std::vector<std::string> batches{"128", "256"};
+  fv::DeviceKind device = fv::DeviceKind::kAuto;
+  fv::bench::Precision amp = fv::bench::Precision::kOff;
+  bool channels_last = false;
+  std::int64_t classes = 10572;
+  int size = 112;
+  int steps = 10;
+  int warmup = 3;
+  int threads = 0;
+
+  void bind(fv::OptionSet& o) {
+    o.add("backbone", &backbones, "backbones (space or comma separated): sphereface20, iresnet18/50/100, mobilefacenet, ...");
+    o.add("batch", &batches, "batch sizes (space or comma separated)");
+    o.add_enum("device", &device, fv::bench::device_names(), "auto (CUDA when present), cpu or cuda");
+    o.add_enum("amp", &amp, fv::bench::precision_names(), "CUDA autocast of the backbone: off, bf16 or fp16");
+    o.add("channels_last", &channels_last, "channels-last memory format for the backbone and the images");
+    o.add("classes", &classes, "classes of the ArcFace head (10572 = CASIA-WebFace)");
+    o.add("size", &size, "input side in pixels (size x size x 3)");
+    o.add("steps", &steps, "timed steps per case");
+    o.add("warmup", &warmup, "untimed steps before timing (allocator, cuDNN autotuning)");
+    o.add("threads", &threads, "CPU intra-op threads (0: OMP_NUM_THREADS or every available core)");
+  }
+  void validate() const {
+    FV_CHECK(classes > 1, fv::ConfigError, "config key 'classes' must be > 1, got {}", classes);
+    FV_CHECK(size >= 16, fv::ConfigError, "config key 'size' must be >= 16, got {}", size);
+    FV_CHECK(steps > 0, fv::ConfigError, "config key 'steps' must be positive, got {}", steps);
+    FV_CHECK(warmup >= 0, fv::ConfigError, "config key 'warmup' must be >= 0, got {}", warmup);
+  }
+};
+
+// Images/s of `steps` training steps (after `warmup` untimed ones).
+double train_rate(fv::BackboneKind kind, int batch, const TrainBenchConfig& c, const c10::Device& device) {
   torch::manual_seed(0);
-  auto net = fv::make_backbone(fv::BackboneOptions(kind).in_channels(3).input_height(112).input_width(112));
-  const int64_t dim = net->options().embedding_dim();
-  fv::ClassifierHead head(fv::HeadOptions(kClasses, dim).kind(fv::MarginKind::kArcFace).m(0.5).s(64));
+  auto net = fv::make_backbone(fv::BackboneOptions(kind).in_channels(3).input_height(c.size).input_width(c.size));
+  fv::ClassifierHead head(fv::HeadOptions(c.classes, net->options().embedding_dim()).kind(fv::MarginKind::kArcFace).m(0.5).s(64));
+  net->to(device);
+  head->to(device);
+  if (c.channels_last) fv::bench::to_channels_last(*net);
   std::vector<torch::Tensor> params = net->parameters();
   for (const auto& p : head->parameters()) params.push_back(p);
-  torch::optim::SGD sgd(params, torch::optim::SGDOptions(0.01).momentum(0.9).weight_decay(5e-4));
+  torch::optim::SGD sgd(params, torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(5e-4));
   net->train();
-  const auto images = torch::randn({batch, 3, 112, 112});
-  const auto labels = torch::randint(0, kClasses, {batch}, torch::kLong);
+  head->train();
+  auto images = torch::randn({batch, 3, c.size, c.size}, torch::TensorOptions().device(device));
+  if (c.channels_last) images = images.contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto labels = torch::randint(0, c.classes, {batch}, torch::TensorOptions().dtype(torch::kLong).device(device));
+  const bool cuda = device.is_cuda();
+  const bool scale = cuda && c.amp == fv::bench::Precision::kFp16;
+  const double loss_scale = 1024.0;
+  auto found_inf = torch::zeros({1}, torch::TensorOptions().device(device));
+  auto inv_scale = torch::full({1}, 1.0 / loss_scale, torch::TensorOptions().device(device));
+  std::int64_t iteration = 0;
   auto step = [&] {
     sgd.zero_grad();
-    auto out = head->forward(net->forward(images), labels, 0);
-    out.loss.backward();
+    torch::Tensor features;
+    {
+      fv::bench::AutocastScope autocast(c.amp, cuda);
+      features = net->forward(images);
+    }
+    auto out = head->forward(features, labels, iteration++);
+    if (scale) {
+      (out.loss * loss_scale).backward();
+      std::vector<torch::Tensor> grads;
+      for (auto& p : params) {
+        if (p.grad().defined()) grads.push_back(p.grad());
+      }
+      at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale);
+    } else {
+      out.loss.backward();
+    }
     sgd.step();
-    return out.loss.item<double>();
+    return out.loss;
   };
-  step();  // warm-up: allocations, lazy initialisation
-  for (auto _ : state) benchmark::DoNotOptimize(step());
-  state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch * state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["params_M"] = static_cast<double>(fv::parameter_count(*net)) / 1e6;
-}
-
-void register_all() {
-  const std::pair<const char*, fv::BackboneKind> nets[] = {
-      {"paper_cnn", fv::BackboneKind::kMnistNet},      {"sphereface20", fv::BackboneKind::kSphereFace20},
-      {"mobilefacenet", fv::BackboneKind::kMobileFaceNet}, {"iresnet18", fv::BackboneKind::kIResNet18},
-      {"iresnet50", fv::BackboneKind::kIResNet50},     {"iresnet100", fv::BackboneKind::kIResNet100}};
-  for (const auto& [name, kind] : nets) {
-    benchmark::RegisterBenchmark((std::string("train_step/") + name).c_str(), train_step, kind)
-        ->Arg(8)
-        ->Arg(32)
-        ->Iterations(3)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-  }
+  for (int i = 0; i < c.warmup; ++i) step();
+  fv::bench::synchronize(device);
+  const auto t0 = Clock::now();
+  torch::Tensor loss;
+  for (int i = 0; i < c.steps; ++i) loss = step();
+  fv::bench::synchronize(device);
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double last = loss.item<double>();
+  FV_CHECK(std::isfinite(last), fv::DataError, "training loss is not finite ({}) for batch {}", last, batch);
+  return batch * c.steps / seconds;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  fv::tune_allocator();
-  fv::configure_torch_threads(0);
-  benchmark::AddCustomContext("torch", fv::torch_runtime_summary());
-  register_all();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return fv::run_main("fv_train_benchmark", [&] {
+    fv::tune_allocator();
+    fv::OptionSet o("fv_train_benchmark", "training images/s per backbone and batch size (ArcFace head + SGD)");
+    TrainBenchConfig c;
+    c.bind(o);
+    if (!o.parse(argc, argv)) return 0;
+    c.validate();
+    const auto batches = fv::bench::split_int_list(c.batches, "batch");
+    std::vector<fv::BackboneKind> kinds;
+    for (const auto& name : fv::bench::split_list(c.backbones, "backbone")) kinds.push_back(fv::parse_backbone_kind(name, "backbone"));
+    const int threads = fv::configure_torch_threads(c.threads);
+    const c10::Device device = fv::select_device(c.device);
+    FV_CHECK(c.amp == fv::bench::Precision::kOff || device.is_cuda(), fv::ConfigError,
+             "config key 'amp' = {} needs a CUDA device (device is {})", fv::enum_name(fv::bench::precision_names(), c.amp),
+             device.str());
+    const std::string device_text = fv::bench::torch_device_summary(device);
+    fv::bench::print_machine_line(std::to_string(threads), device_text);
+    const std::string precision = fv::enum_name(fv::bench::precision_names(), c.amp);
+    fmt::print("ArcFace head {} classes, input {}x{}x3, SGD, precision {}{}, {} warm-up + {} timed steps\n", c.classes,
+               c.size, c.size, precision, c.channels_last ? ", channels-last" : "", c.warmup, c.steps);
+    for (const auto kind : kinds) {
+      for (const int batch : batches) {
+        const std::string name = fv::backbone_kind_name(kind);
+        const std::string setting = fmt::format("{} batch {} {}{}{}", name, batch, device.is_cuda() ? "cuda" : "cpu",
+                                                device.is_cuda() ? " " + precision : "", c.channels_last ? " channels-last" : "");
+        try {
+          const double rate = train_rate(kind, batch, c, device);
+          fmt::print("{}: {:.1f} img/s\n", setting, rate);
+          fv::bench::print_result("train", "fv_train_benchmark", setting, rate, "img/s", threads);
+        } catch (const c10::Error& e) {  // CUDA out of memory for a large batch: report, go on
+          if (!device.is_cuda()) throw;
+          const std::string what = e.what();
+          fmt::print("{}: failed: {}\n", setting, what.substr(0, what.find('\n')));
+        }
+      }
+    }
+    std::fflush(stdout);
+    return 0;
+  });
 }

@@ -1,9 +1,11 @@
-// 1:N search time against a gallery of 10^6 L2-normalised 512-D embeddings (synthetic, fixed seed).
+// 1:N search time (probes/s and pairs/s = probes x gallery size) against a gallery of 10^6 L2-normalised 512-D embeddings (synthetic, fixed seed).
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include <string>
 
+#include "common/machine_context.h"
+#include "common/torch_info.h"
 #include "core/runtime.h"
 #include "model/torch_runtime.h"
 #include "verify/gallery_search.h"
@@ -42,7 +44,8 @@ BENCHMARK(BM_Search1M)->Arg(1)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealT
 }  // namespace
 
 int main(int argc, char** argv) {
-  fv::configure_torch_threads(0);
+  const int threads = fv::configure_torch_threads(0);
+  fv::bench::add_machine_context(std::to_string(threads), fv::bench::torch_device_summary(torch::kCPU));
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   return 0;
