@@ -104,7 +104,7 @@ for stage in $stages; do
       fi ;;
     embed)
       for t in $torch_threads; do run embed fv_embed_benchmark --device "$device" --threads "$t" "${embed_args[@]}"; done
-      if [[ $device == cuda ]]; then run embed fv_embed_benchmark --device cuda "${embed_args[@]}" --half; fi ;;
+      if [[ $device == cuda ]]; then run embed fv_embed_benchmark --device cuda "${embed_args[@]}" --precision fp16; fi ;;
     eval)
       gbench eval fv_eval_metrics_benchmark --benchmark_min_time=0.2
       if [[ $full == 1 ]]; then

@@ -1,37 +1,32 @@
-// Shared pieces of the torch benchmarks (train, embed): device and precision options, CUDA autocast, timing.
+// Shared pieces of the torch benchmarks (train, embed): the device option and timing.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "core/options.h"
+#include "model/backbone.h"
 #include "model/torch_runtime.h"
 
 namespace fv::bench {
 
-// Mixed precision of the backbone's forward on CUDA (the classifier head always computes in fp32).
-enum class Precision { kOff, kBf16, kFp16 };
-const EnumNames<Precision>& precision_names();  // off, bf16, fp16
 const EnumNames<DeviceKind>& device_names();    // auto, cpu, cuda
-
-// CUDA autocast to bf16/fp16 for the scope's lifetime (LibTorch 1.13 and 2.x APIs). Does nothing for kOff or
-// when `cuda` is false (CPU autocast is not what the GPU machine runs).
-class AutocastScope {
- public:
-  AutocastScope(Precision precision, bool cuda);
-  ~AutocastScope();
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  bool active_;
-};
 
 // Waits for the device's queued work (CUDA) so that a clock read after it measures finished work.
 void synchronize(const c10::Device& device);
 
-// Converts every 4-D parameter and buffer of `module` to channels-last memory format (in place).
-void to_channels_last(torch::nn::Module& module);
+// The backbones named by a list option (space or comma separated); ConfigError naming `key` for an unknown one.
+std::vector<BackboneKind> parse_backbones(const std::vector<std::string>& values, const std::string& key);
+
+// Measures every backbone x batch case: prints "<setting>: <rate> img/s" and a RESULT line for `stage`/`program`.
+// On CUDA a case that fails inside LibTorch (out of memory for a large batch) is reported and the sweep goes on;
+// on the CPU the error propagates.
+void sweep_cases(const std::string& stage, const std::string& program, const std::vector<BackboneKind>& kinds,
+                 const std::vector<int>& batches, int threads, const c10::Device& device,
+                 const std::function<std::string(BackboneKind, int)>& setting,
+                 const std::function<double(BackboneKind, int)>& rate);
 
 }  // namespace fv::bench

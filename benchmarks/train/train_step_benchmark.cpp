@@ -1,13 +1,14 @@
-// Training images/s per backbone and batch size: forward + ArcFace classifier head (fv::ClassifierHead, the
-// head fv-train uses) + backward + SGD step, on synthetic images and labels already on the device.
+// Training images/s per backbone and batch size: fv-train's own step (fv::TrainStep: autocast forward, the
+// ClassifierHead with ArcFace in fp32, backward with dynamic loss scaling for fp16, SGD), on synthetic images and
+// labels already on the device.
 //
 //   fv_train_benchmark [--backbone iresnet50,mobilefacenet] [--batch 128,256] [--device auto|cpu|cuda]
 //                      [--amp off|bf16|fp16] [--channels_last] [--classes 10572] [--size 112]
 //                      [--steps 10] [--warmup 3] [--threads 0]
 // Defaults follow insightface's arcface_torch (ArcFace m = 0.5, s = 64; SGD lr 0.1, momentum 0.9, weight decay
-// 5e-4; 10,572 classes = CASIA-WebFace). fp16 scales the loss by a fixed 1024 and unscales the gradients with
-// the GradScaler kernel (no overflow skipping: a benchmark does not need it). On CUDA the clock is read only
-// after torch::cuda::synchronize(). Fixed seed. A batch that does not fit in memory is reported and skipped.
+// 5e-4; 10,572 classes = CASIA-WebFace). fp16 includes the loss scaler's one overflow check per step, as in
+// fv-train. On CUDA the clock is read only after torch::cuda::synchronize(). Fixed seed. A batch that does not
+// fit in memory is reported and skipped.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -25,7 +26,10 @@
 #include "core/runtime.h"
 #include "model/backbone.h"
 #include "model/torch_runtime.h"
+#include "model/device_memory.h"
 #include "train/classifier_head.h"
+#include "train/loss_heads.h"
+#include "train/train_step.h"
 
 namespace {
 
@@ -35,7 +39,7 @@ struct TrainBenchConfig {
   std::vector<std::string> backbones{"iresnet50", "mobilefacenet"};
   std::vector<std::string> batches{"128", "256"};
   fv::DeviceKind device = fv::DeviceKind::kAuto;
-  fv::bench::Precision amp = fv::bench::Precision::kOff;
+  fv::AmpMode amp = fv::AmpMode::kOff;
   bool channels_last = false;
   std::int64_t classes = 10572;
   int size = 112;
@@ -47,7 +51,7 @@ struct TrainBenchConfig {
     o.add("backbone", &backbones, "backbones (space or comma separated): sphereface20, iresnet18/50/100, mobilefacenet, ...");
     o.add("batch", &batches, "batch sizes (space or comma separated)");
     o.add_enum("device", &device, fv::bench::device_names(), "auto (CUDA when present), cpu or cuda");
-    o.add_enum("amp", &amp, fv::bench::precision_names(), "CUDA autocast of the backbone: off, bf16 or fp16");
+    o.add_enum("amp", &amp, fv::amp_mode_names(), "CUDA autocast of the backbone: off, bf16 or fp16");
     o.add("channels_last", &channels_last, "channels-last memory format for the backbone and the images");
     o.add("classes", &classes, "classes of the ArcFace head (10572 = CASIA-WebFace)");
     o.add("size", &size, "input side in pixels (size x size x 3)");
@@ -70,7 +74,7 @@ double train_rate(fv::BackboneKind kind, int batch, const TrainBenchConfig& c, c
   fv::ClassifierHead head(fv::HeadOptions(c.classes, net->options().embedding_dim()).kind(fv::MarginKind::kArcFace).m(0.5).s(64));
   net->to(device);
   head->to(device);
-  if (c.channels_last) fv::bench::to_channels_last(*net);
+  if (c.channels_last) fv::to_channels_last(*net);
   std::vector<torch::Tensor> params = net->parameters();
   for (const auto& p : head->parameters()) params.push_back(p);
   torch::optim::SGD sgd(params, torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(5e-4));
@@ -79,33 +83,11 @@ double train_rate(fv::BackboneKind kind, int batch, const TrainBenchConfig& c, c
   auto images = torch::randn({batch, 3, c.size, c.size}, torch::TensorOptions().device(device));
   if (c.channels_last) images = images.contiguous(torch::MemoryFormat::ChannelsLast);
   const auto labels = torch::randint(0, c.classes, {batch}, torch::TensorOptions().dtype(torch::kLong).device(device));
-  const bool cuda = device.is_cuda();
-  const bool scale = cuda && c.amp == fv::bench::Precision::kFp16;
-  const double loss_scale = 1024.0;
-  auto found_inf = torch::zeros({1}, torch::TensorOptions().device(device));
-  auto inv_scale = torch::full({1}, 1.0 / loss_scale, torch::TensorOptions().device(device));
+  fv::StepOptions so;
+  so.amp = c.amp;
+  fv::TrainStep train_step(*net, fv::full_head_forward(head), {&sgd}, params, so);
   std::int64_t iteration = 0;
-  auto step = [&] {
-    sgd.zero_grad();
-    torch::Tensor features;
-    {
-      fv::bench::AutocastScope autocast(c.amp, cuda);
-      features = net->forward(images);
-    }
-    auto out = head->forward(features, labels, iteration++);
-    if (scale) {
-      (out.loss * loss_scale).backward();
-      std::vector<torch::Tensor> grads;
-      for (auto& p : params) {
-        if (p.grad().defined()) grads.push_back(p.grad());
-      }
-      at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale);
-    } else {
-      out.loss.backward();
-    }
-    sgd.step();
-    return out.loss;
-  };
+  auto step = [&] { return train_step.run(images, labels, iteration++).loss; };
   for (int i = 0; i < c.warmup; ++i) step();
   fv::bench::synchronize(device);
   const auto t0 = Clock::now();
@@ -129,35 +111,24 @@ int main(int argc, char** argv) {
     if (!o.parse(argc, argv)) return 0;
     c.validate();
     const auto batches = fv::bench::split_int_list(c.batches, "batch");
-    std::vector<fv::BackboneKind> kinds;
-    for (const auto& name : fv::bench::split_list(c.backbones, "backbone")) kinds.push_back(fv::parse_backbone_kind(name, "backbone"));
+    const auto kinds = fv::bench::parse_backbones(c.backbones, "backbone");
     const int threads = fv::configure_torch_threads(c.threads);
     const c10::Device device = fv::select_device(c.device);
-    FV_CHECK(c.amp == fv::bench::Precision::kOff || device.is_cuda(), fv::ConfigError,
-             "config key 'amp' = {} needs a CUDA device (device is {})", fv::enum_name(fv::bench::precision_names(), c.amp),
+    FV_CHECK(c.amp == fv::AmpMode::kOff || device.is_cuda(), fv::ConfigError,
+             "config key 'amp' = {} needs a CUDA device (device is {})", fv::enum_name(fv::amp_mode_names(), c.amp),
              device.str());
     const std::string device_text = fv::bench::torch_device_summary(device);
     fv::bench::print_machine_line(std::to_string(threads), device_text);
-    const std::string precision = fv::enum_name(fv::bench::precision_names(), c.amp);
+    const std::string precision = fv::enum_name(fv::amp_mode_names(), c.amp);
     fmt::print("ArcFace head {} classes, input {}x{}x3, SGD, precision {}{}, {} warm-up + {} timed steps\n", c.classes,
                c.size, c.size, precision, c.channels_last ? ", channels-last" : "", c.warmup, c.steps);
-    for (const auto kind : kinds) {
-      for (const int batch : batches) {
-        const std::string name = fv::backbone_kind_name(kind);
-        const std::string setting = fmt::format("{} batch {} {}{}{}", name, batch, device.is_cuda() ? "cuda" : "cpu",
-                                                device.is_cuda() ? " " + precision : "", c.channels_last ? " channels-last" : "");
-        try {
-          const double rate = train_rate(kind, batch, c, device);
-          fmt::print("{}: {:.1f} img/s\n", setting, rate);
-          fv::bench::print_result("train", "fv_train_benchmark", setting, rate, "img/s", threads);
-        } catch (const c10::Error& e) {  // CUDA out of memory for a large batch: report, go on
-          if (!device.is_cuda()) throw;
-          const std::string what = e.what();
-          fmt::print("{}: failed: {}\n", setting, what.substr(0, what.find('\n')));
-        }
-      }
-    }
-    std::fflush(stdout);
+    fv::bench::sweep_cases(
+        "train", "fv_train_benchmark", kinds, batches, threads, device,
+        [&](fv::BackboneKind kind, int batch) {
+          return fmt::format("{} batch {} {}{}{}", fv::backbone_kind_name(kind), batch, device.is_cuda() ? "cuda" : "cpu",
+                             device.is_cuda() ? " " + precision : "", c.channels_last ? " channels-last" : "");
+        },
+        [&](fv::BackboneKind kind, int batch) { return train_rate(kind, batch, c, device); });
     return 0;
   });
 }
