@@ -18,8 +18,10 @@ int main(int argc, char** argv) {
     if (!options.parse(argc, argv)) return 0;
     config.finalize();
     fv::Trainer trainer(config, options.hash());
-    options.write_resolved(std::filesystem::path(config.output) / "config.ini");
-    fv::log::set_file((std::filesystem::path(config.output) / "train.log").string());
+    const std::filesystem::path output(config.output);
+    // Rank 0 writes the run's files; the other ranks of a distributed job keep a log of their own.
+    if (trainer.rank() == 0) options.write_resolved(output / "config.ini");
+    fv::log::set_file(output / (trainer.rank() == 0 ? "train.log" : fmt::format("train.rank{}.log", trainer.rank())));
     const fv::TrainSummary s = trainer.run();
     if (s.interrupted) return static_cast<int>(fv::kExitInterrupted);
     fv::log::info("done: {} steps, {:.1f} img/s, model {}{}{}", s.step, s.images_per_second, s.model_file.string(),

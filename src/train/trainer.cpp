@@ -282,6 +282,7 @@ ClassifierHeadImpl& Trainer::head() {
 }
 std::int64_t Trainer::step() const { return s_->step; }
 std::int64_t Trainer::total_steps() const { return s_->total_steps; }
+int Trainer::rank() const { return s_->env.rank; }
 
 TrainSummary Trainer::run() {
   State& s = *s_;

@@ -52,6 +52,8 @@ class Trainer {
   ClassifierHeadImpl& head();
   std::int64_t step() const;
   std::int64_t total_steps() const;
+  // This process among the job's (RANK; 0 for a single process): rank 0 writes the run's files.
+  int rank() const;
 
   static std::filesystem::path checkpoint_path(const std::filesystem::path& output);
   static std::filesystem::path model_path(const std::filesystem::path& output);

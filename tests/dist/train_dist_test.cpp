@@ -86,6 +86,10 @@ TEST(TrainDistributed, TwoRanksTrainLikeOneProcessOverTheSameGlobalBatch) {
   std::cout << "replicated head, 1 vs 2 ranks after 6 steps: max |diff| " << diff << "\n";
   EXPECT_LT(diff, 1e-4);
   EXPECT_EQ(read_checkpoint_info(dir / "two/checkpoint.fvc").world_size, 2);
+  // Rank 0 writes the run's files; rank 1 only its own log.
+  EXPECT_TRUE(fs::exists(dir / "two/train.log"));
+  EXPECT_TRUE(fs::exists(dir / "two/train.rank1.log"));
+  EXPECT_TRUE(fs::exists(dir / "two/config.ini"));
   EXPECT_EQ(read_checkpoint_info(dir / "two/checkpoint.fvc").images_seen, 6 * 16);
 }
 
