@@ -233,9 +233,9 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
                                   checkpoint.string(), read_checkpoint_info(checkpoint).step));
   }
   if (exists) {
-    FV_CHECK(read_checkpoint_info(checkpoint).classifier == enum_name(classifier_mode_names(), c.classifier),
-             ConfigError, "{} was written with train.classifier = {}; resume it with the same",
-             checkpoint.string(), read_checkpoint_info(checkpoint).classifier);
+    const std::string written_with = read_checkpoint_info(checkpoint).classifier;
+    FV_CHECK(written_with == enum_name(classifier_mode_names(), c.classifier), ConfigError,
+             "{} was written with train.classifier = {}; resume it with the same", checkpoint.string(), written_with);
     const CheckpointInfo info =
         load_checkpoint(checkpoint, *s.backbone, s.checkpoint_head(), s.optimizer.get(), s.device);
     if (s.sharded()) {
