@@ -28,7 +28,9 @@ class ModelEmbedder : public Embedder {
         path_(std::move(path)) {
     FV_CHECK(dtype_ == torch::kFloat32 || device_.is_cuda(), ConfigError,
              "embed.precision {} needs a CUDA device (embed.device)", enum_name(precision_names(), options.precision));
-    model_.backbone->to(device_, dtype_);
+    // Module::to(dtype) converts every buffer, integer ones too: only for the half types.
+    model_.backbone->to(device_);
+    if (dtype_ != torch::kFloat32) model_.backbone->to(dtype_);
     if (channels_last_) to_channels_last(*model_.backbone);
     model_.backbone->eval();
     const auto& b = model_.meta.backbone;

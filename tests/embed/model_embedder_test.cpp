@@ -21,21 +21,30 @@ namespace {
 constexpr const char* kMessi = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
 constexpr const char* kAstronaut = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
 
-// An MNIST-net model file with random weights (seed 7), 8-D embeddings, 28x28 grey inputs.
-std::filesystem::path make_model(const testing::TempDir& dir) {
-  torch::manual_seed(7);
-  auto backbone = make_backbone(BackboneOptions(BackboneKind::kMnistNet).embedding_dim(8));
+// Saves `dir`/`name`, a model file of a network with random weights drawn after manual_seed(seed).
+std::filesystem::path save_random_model(const testing::TempDir& dir, const std::string& name,
+                                        const BackboneOptions& options, const PreprocessOptions& preprocess,
+                                        std::uint64_t seed) {
+  torch::manual_seed(seed);
+  auto backbone = make_backbone(options);
   ModelMeta meta;
   meta.backbone = backbone->options();
-  meta.preprocess.width = 28;
-  meta.preprocess.height = 28;
-  meta.preprocess.channels = 1;
-  meta.preprocess.mean = {33, 33, 33};
-  meta.preprocess.std = {78, 78, 78};
+  meta.preprocess = preprocess;
   meta.producer = "model-embedder-test";
-  const auto path = dir / "mnist8.fvm";
+  const auto path = dir / name;
   save_model_file(path, meta, *backbone);
   return path;
+}
+
+// An MNIST-net model file with random weights (seed 7), 8-D embeddings, 28x28 grey inputs.
+std::filesystem::path make_model(const testing::TempDir& dir) {
+  PreprocessOptions p;
+  p.width = 28;
+  p.height = 28;
+  p.channels = 1;
+  p.mean = {33, 33, 33};
+  p.std = {78, 78, 78};
+  return save_random_model(dir, "mnist8.fvm", BackboneOptions(BackboneKind::kMnistNet).embedding_dim(8), p, 7);
 }
 
 std::vector<float> preprocessed(const char* file, const PreprocessOptions& p, bool flip = false) {
@@ -190,15 +199,12 @@ TEST(EmbedderConfig, DeviceNamesParseAndCudaWithoutGpuIsAConfigError) {
 
 TEST(ModelEmbedderOptions, ChannelsLastGivesTheContiguousEmbeddingsAndHalfNeedsCuda) {
   testing::TempDir dir;
-  torch::manual_seed(5);
-  auto backbone = make_backbone(BackboneOptions(BackboneKind::kCifarNet).embedding_dim(16));
-  ModelMeta meta;
-  meta.backbone = backbone->options();
-  meta.preprocess.width = 32;
-  meta.preprocess.height = 32;
-  meta.preprocess.channels = 3;
-  const auto path = dir / "cifar16.fvm";
-  save_model_file(path, meta, *backbone);
+  PreprocessOptions preprocess;
+  preprocess.width = 32;
+  preprocess.height = 32;
+  preprocess.channels = 3;
+  const auto path =
+      save_random_model(dir, "cifar16.fvm", BackboneOptions(BackboneKind::kCifarNet).embedding_dim(16), preprocess, 5);
 
   ModelEmbedderOptions o;
   o.device = DeviceKind::kCpu;
@@ -206,8 +212,8 @@ TEST(ModelEmbedderOptions, ChannelsLastGivesTheContiguousEmbeddingsAndHalfNeedsC
   auto plain = make_model_embedder(path, o);
   o.memory_format = MemoryFormatMode::kChannelsLast;
   auto nhwc = make_model_embedder(path, o);
-  std::vector<float> inputs = preprocessed(kMessi, meta.preprocess);
-  const auto second = preprocessed(kAstronaut, meta.preprocess);
+  std::vector<float> inputs = preprocessed(kMessi, preprocess);
+  const auto second = preprocessed(kAstronaut, preprocess);
   inputs.insert(inputs.end(), second.begin(), second.end());
   std::vector<float> a(32), b(32);
   plain->embed(inputs.data(), 2, a.data());

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/command.h"
+#include "support/jsonl.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -47,13 +48,7 @@ std::string train_args(const std::filesystem::path& images, const std::filesyste
       FV_TRAIN_BIN, output.string(), images.string(), steps, log_every);
 }
 
-std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::vector<nlohmann::json> lines;
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using testing::read_jsonl;
 
 // Starts fv-train in the background; kills it with `sig` once its checkpoint exists.
 int run_and_kill(const std::string& command, const std::filesystem::path& checkpoint, int sig) {

@@ -15,6 +15,7 @@
 #include "core/runtime.h"
 #include "model/backbone.h"
 #include "model/model_file.h"
+#include "support/jsonl.h"
 #include "support/temp_dir.h"
 #include "train/checkpoint.h"
 #include "train/classifier_head.h"
@@ -55,13 +56,7 @@ TrainConfig mnist_config(const std::filesystem::path& output, std::int64_t steps
   return c;
 }
 
-std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::vector<nlohmann::json> lines;
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using testing::read_jsonl;
 
 void expect_same_weights(torch::nn::Module& a, torch::nn::Module& b) {
   auto pa = a.named_parameters();
