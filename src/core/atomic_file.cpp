@@ -2,11 +2,13 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -77,6 +79,47 @@ std::string read_file(const std::filesystem::path& path) {
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw IoError(fmt::format("error while reading '{}'", path.string()));
   return content;
+}
+
+namespace {
+
+// Whether the temporary file `name` was made by make_temp_name in a process that is no longer running.
+bool is_stale_temporary(const std::string& name) {
+  static const std::regex pattern(R"(\..+\.tmp\.([0-9]+)\.[0-9]+)");
+  std::smatch m;
+  if (!std::regex_match(name, m, pattern)) return false;
+  const long pid = std::strtol(m[1].str().c_str(), nullptr, 10);
+  if (pid == static_cast<long>(::getpid())) return false;  // this process's own, perhaps being written
+  return pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+}
+
+template <typename Iterator>
+std::size_t remove_matching(Iterator it, const std::filesystem::path& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const Iterator end; it != end; it.increment(ec)) {
+    if (ec) throw IoError(fmt::format("cannot list '{}': {}", dir.string(), ec.message()));
+    const auto& entry = *it;
+    if (!entry.is_regular_file(ec) || !is_stale_temporary(entry.path().filename().string())) continue;
+    if (std::filesystem::remove(entry.path(), ec)) ++removed;
+  }
+  if (ec) throw IoError(fmt::format("cannot list '{}': {}", dir.string(), ec.message()));
+  return removed;
+}
+
+}  // namespace
+
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir, bool recursive) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return 0;
+  if (recursive) {
+    std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied, ec);
+    if (ec) throw IoError(fmt::format("cannot list '{}': {}", dir.string(), ec.message()));
+    return remove_matching(std::move(it), dir);
+  }
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) throw IoError(fmt::format("cannot list '{}': {}", dir.string(), ec.message()));
+  return remove_matching(std::move(it), dir);
 }
 
 }  // namespace fv

@@ -32,6 +32,12 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+// Removes the temporary files AtomicOutput leaves behind when a process is killed while writing
+// (".<name>.tmp.<pid>.<n>") from `dir`, and from its sub-folders when `recursive`, except those of processes that
+// are still running on this machine. Call it when a run resumes in its output folder. Returns how many it removed;
+// a missing `dir` removes nothing. Throws IoError naming the folder when it cannot be listed.
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir, bool recursive);
+
 // Reads a whole file; throws IoError naming it if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/embedding_store.h"
 #include "core/error.h"
@@ -146,13 +145,7 @@ void save_model_file(const std::filesystem::path& path, const ModelMeta& meta, B
   // with their device and mapped to the CPU on load, so the file loads anywhere.
   backbone.save(weights);
   archive.write(kBackboneKey, weights);
-  AtomicOutput out(path);
-  try {
-    archive.save_to(out.temp_path().string());
-  } catch (const c10::Error& e) {
-    throw IoError(fmt::format("{}: cannot write model file ({})", path.string(), e.what_without_backtrace()));
-  }
-  out.commit();
+  save_archive_atomic(archive, path, "model");
 }
 
 ModelMeta read_model_meta(const std::filesystem::path& path) {

@@ -8,7 +8,6 @@
 
 #include <mutex>
 
-#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/embedding_store.h"
 #include "core/error.h"
@@ -120,13 +119,7 @@ void save_checkpoint(const std::filesystem::path& path, const CheckpointInfo& in
     std::lock_guard<std::mutex> lock(gen.mutex());
     archive.write("rng_cpu", gen.get_state());
   }
-  AtomicOutput out(path);
-  try {
-    archive.save_to(out.temp_path().string());
-  } catch (const c10::Error& e) {
-    throw IoError(fmt::format("{}: cannot write checkpoint ({})", path.string(), e.what_without_backtrace()));
-  }
-  out.commit();
+  save_archive_atomic(archive, path, "checkpoint");
 }
 
 CheckpointInfo read_checkpoint_info(const std::filesystem::path& path) {

@@ -9,7 +9,7 @@
 #include <set>
 #include <type_traits>
 
-#include "core/atomic_file.h"
+#include "model/archive_io.h"
 #include "core/check.h"
 #include "core/error.h"
 
@@ -165,13 +165,7 @@ void save_head_shard(const fs::path& dir, int64_t step, int rank, int world, int
   fs::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("cannot create head shard folder '{}': {}", dir.string(), ec.message()));
   const auto path = head_shard_path(dir, step, rank, world);
-  AtomicOutput out(path);
-  try {
-    archive.save_to(out.temp_path().string());
-  } catch (const c10::Error& e) {
-    throw IoError(fmt::format("cannot write head shard '{}': {}", path.string(), e.what_without_backtrace()));
-  }
-  out.commit();
+  save_archive_atomic(archive, path, "head shard");
 }
 
 std::map<std::string, torch::Tensor> load_head_range(const fs::path& dir, int64_t step, int64_t num_classes,

@@ -37,4 +37,16 @@ void TrainLog::write(const nlohmann::json& record) {
   if (!out_) throw IoError(fmt::format("{}: write failed", path_.string()));
 }
 
+double last_logged_loss(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  double loss = 0;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && !j.contains("event") && j.contains("loss") && j.at("loss").is_number())
+      loss = j.at("loss").get<double>();
+  }
+  return loss;
+}
+
 }  // namespace fv

@@ -24,4 +24,7 @@ class TrainLog {
   std::ofstream out_;
 };
 
+// The "loss" of the last interval line (a line without "event") of the JSONL log at `path`; 0 when it has none.
+double last_logged_loss(const std::filesystem::path& path);
+
 }  // namespace fv

@@ -65,6 +65,26 @@ struct IntervalStats {
   void reset() { *this = IntervalStats{}; }
 };
 
+// The summary of a run that finished at `step`: its summary.json records that step and its model file exists.
+// nullopt when the run did not get that far (killed while writing its model file, evaluation or summary).
+std::optional<TrainSummary> finished_run(const std::filesystem::path& output, std::int64_t step) {
+  std::error_code ec;
+  const auto summary_path = output / "summary.json";
+  const auto model = Trainer::model_path(output);
+  if (!std::filesystem::is_regular_file(summary_path, ec) || !std::filesystem::is_regular_file(model, ec))
+    return std::nullopt;
+  const auto j = nlohmann::json::parse(read_file(summary_path), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || j.value("step", std::int64_t{-1}) != step) return std::nullopt;
+  TrainSummary t;
+  t.step = step;
+  t.last_loss = j.value("loss", 0.0);
+  t.test_error = j.value("test_error", -1.0);
+  t.val_accuracy = j.value("val_accuracy", -1.0);
+  t.images_per_second = j.value("images_per_second", 0.0);
+  t.model_file = model;
+  return t;
+}
+
 }  // namespace
 
 struct Trainer::State {
@@ -232,6 +252,11 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
     throw ConfigError(fmt::format("{} exists (step {}): pass --resume to continue that run, or choose another output",
                                   checkpoint.string(), read_checkpoint_info(checkpoint).step));
   }
+  if (c.resume && s.env.is_main()) {
+    // A kill during a write leaves its temporary file (the other ranks write nothing before the broadcast below).
+    if (const std::size_t n = remove_stale_temporaries(c.output, /*recursive=*/false))
+      log::info("removed {} temporary file(s) of an interrupted write from {}", n, c.output);
+  }
   if (exists) {
     const std::string written_with = read_checkpoint_info(checkpoint).classifier;
     FV_CHECK(written_with == enum_name(classifier_mode_names(), c.classifier), ConfigError,
@@ -290,6 +315,17 @@ TrainSummary Trainer::run() {
   const bool main_rank = s.env.is_main();
   const bool distributed = s.env.distributed();
   std::filesystem::create_directories(c.output);
+  if (s.step > 0 && s.step >= s.total_steps) {
+    // --resume on a run that finished: job scripts always pass --resume, and a finished run must stay as it is.
+    if (std::optional<TrainSummary> done = finished_run(c.output, s.step)) {
+      log::info("{} finished at step {} of {}: nothing to do (raise train.steps to train further)", c.output, s.step,
+                s.total_steps);
+      done->first_step = s.step;
+      done->total_steps = s.total_steps;
+      return *done;
+    }
+    log::info("{}: all {} steps are done; writing the model file, evaluation and summary", c.output, s.step);
+  }
   // Rank 0 alone writes the log, the model file and the summary; every rank trains.
   std::optional<TrainLog> journal;
   if (main_rank) journal.emplace(c.output + "/train.jsonl", s.step > 0 ? s.step : -1);
@@ -441,11 +477,16 @@ TrainSummary Trainer::run() {
     }
   }
   read_metrics();
-  if (interval.steps > 0) summary.last_loss = interval.loss / static_cast<double>(interval.steps);
+  if (interval.steps > 0) {
+    summary.last_loss = interval.loss / static_cast<double>(interval.steps);
+  } else if (journal && s.step == summary.first_step) {
+    summary.last_loss = last_logged_loss(journal->path());  // no step in this session: the log's last interval
+  }
   summary.step = s.step;
   summary.seconds = seconds_since(session_start);
   summary.images_per_second = static_cast<double>(session_images) / std::max(summary.seconds, 1e-9);
-  write_checkpoint();
+  // A session that ran no step leaves the checkpoint as it was (its step, lambda and optimiser state are current).
+  if (s.step > summary.first_step || !std::filesystem::exists(checkpoint_path(c.output))) write_checkpoint();
   if (s.step < s.total_steps) {
     summary.interrupted = true;
     progress.finish();

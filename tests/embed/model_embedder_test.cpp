@@ -13,6 +13,7 @@
 #include "embed/embed_run.h"
 #include "embed/model_embedder.h"
 #include "model/model_file.h"
+#include "support/margin.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -224,7 +225,7 @@ TEST(ModelEmbedderOptions, ChannelsLastGivesTheContiguousEmbeddingsAndHalfNeedsC
     worst = std::max(worst, std::abs(static_cast<double>(a[i]) - b[i]));
   }
   EXPECT_GT(scale, 0);
-  EXPECT_LT(worst, 1e-4 * scale) << "channels-last embeddings differ from NCHW ones by " << worst;
+  EXPECT_TRUE(testing::below("channels_last_difference_over_scale", worst / scale, 1e-4));
   EXPECT_FALSE(static_cast<bool>(plain->input_allocator()));  // heap memory on the CPU
 
   EXPECT_EQ(parse_enum(precision_names(), "bf16", "embed.precision"), Precision::kBf16);

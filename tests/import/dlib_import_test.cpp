@@ -14,6 +14,7 @@
 #include "dataset/preprocess.h"
 #include "model/backbone.h"
 #include "model/model_file.h"
+#include "support/margin.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -181,7 +182,7 @@ TEST(DlibImport, MatchesFaceApiTensorFlowJsDescriptors) {
       worst = std::max(worst, diff);
       EXPECT_LT(diff, 1e-3) << file << " component " << k << ": ours " << got[k].item<float>() << ", tfjs " << want[k];
     }
-    std::cout << file << ": largest component difference to tfjs " << worst << "\n";
+    EXPECT_TRUE(testing::below("max_component_diff_to_tfjs[" + file + "]", worst, 1e-3));
   }
 }
 

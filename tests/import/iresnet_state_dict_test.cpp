@@ -21,6 +21,7 @@
 #include "import/torch_state_dict_file.h"
 #include "model/model_file.h"
 #include "support/command.h"
+#include "support/margin.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -83,7 +84,7 @@ void expect_forward_matches(Backbone& backbone, int depth) {
   EXPECT_GT(want.abs().mean().item<float>(), 0.1f);
   const float max_diff = (y - want).abs().max().item<float>();
   ::testing::Test::RecordProperty(fmt::format("iresnet{}_max_abs_diff", depth), fmt::format("{:.3g}", max_diff));
-  EXPECT_LT(max_diff, 1e-4f) << "iresnet" << depth;
+  EXPECT_TRUE(testing::below(fmt::format("max_abs_diff_to_pytorch[iresnet{}]", depth), max_diff, 1e-4));
 }
 
 IResNetImportConfig config_for(const std::string& file) {

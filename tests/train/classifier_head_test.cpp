@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "support/margin.h"
 #include "train/cross_entropy.h"
 #include "train/margin.h"
 
@@ -411,8 +412,8 @@ TEST(ClassifierHead, EveryLossTrainsOnSeparableData) {
     }
     torch::NoGradGuard no_grad;
     const double accuracy = top1_accuracy(head->inference_logits(embed->forward(x)), y).item<double>();
-    EXPECT_GT(accuracy, 0.95) << describe(o);
-    EXPECT_LT(last, 0.5 * first) << describe(o) << " loss " << first << " -> " << last;
+    EXPECT_TRUE(testing::above("accuracy[" + describe(o) + "]", accuracy, 0.95));
+    EXPECT_TRUE(testing::below("loss_last_over_first[" + describe(o) + "]", last / first, 0.5));
   }
 }
 

@@ -11,11 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "model/backbone.h"
 #include "model/model_file.h"
 #include "support/jsonl.h"
+#include "support/margin.h"
 #include "support/temp_dir.h"
 #include "train/checkpoint.h"
 #include "train/classifier_head.h"
@@ -71,8 +73,15 @@ void expect_same_weights(torch::nn::Module& a, torch::nn::Module& b) {
 TEST(Trainer, LossFallsAndEveryArtifactIsWritten) {
   FV_REQUIRE_MNIST();
   testing::TempDir dir;
-  TrainConfig c = mnist_config(dir / "run", 60);
+  // The claim is "the loop learns". mnist_config's schedule (lr / 10 at step 8) serves the resume test, and
+  // under it 60 steps of 16 left the loss near 1.1 against a bar of 1.12: a draw on the last bits of the BLAS
+  // kernel (it failed on an AVX-512 Cooperlake kernel). Here the rate stays at 0.05 for 150 steps of 32
+  // digits, and the end of the run is the mean loss of its last 30 steps, so the fall is large and its noise small.
+  TrainConfig c = mnist_config(dir / "run", 150);
   c.head.kind(MarginKind::kSoftmax);
+  c.schedule.kind = LrScheduleKind::kConstant;
+  c.schedule.milestones.clear();
+  c.batch_size = 32;
   c.data.test_input = (mnist_dir() / "t10k-images-idx3-ubyte.gz").string();
   c.data.test_labels = (mnist_dir() / "t10k-labels-idx1-ubyte.gz").string();
   c.data.test_limit = 1000;
@@ -81,15 +90,18 @@ TEST(Trainer, LossFallsAndEveryArtifactIsWritten) {
   Trainer trainer(c, "hash");
   const TrainSummary s = trainer.run();
   EXPECT_FALSE(s.interrupted);
-  EXPECT_EQ(s.step, 60);
+  EXPECT_EQ(s.step, 150);
   const auto log = read_jsonl(dir / "run/train.jsonl");
-  ASSERT_GE(log.size(), 6u);
-  const double first = log.front().at("loss");
-  const double last = log[5].at("loss");  // the 6th interval: steps 51-60
+  ASSERT_GE(log.size(), 15u);
+  const double first = log.front().at("loss");  // mean over steps 1-10
+  const double last = (log[12].at("loss").get<double>() + log[13].at("loss").get<double>() +
+                       log[14].at("loss").get<double>()) / 3;  // mean over steps 121-150
   EXPECT_NEAR(first, std::log(10.0), 0.5) << "a fresh classifier starts near log(C)";
-  EXPECT_LT(last, 0.5 * first) << "loss must fall well below its start";
-  // 60 steps of 16 digits already classify far better than chance (90% error).
-  EXPECT_LT(s.test_error, 0.5);
+  // Measured margins (scripts/check-numerics.sh, OpenBLAS kernels Haswell, SkylakeX, Cooperlake, Zen on the
+  // 2-core AMD EPYC CI VM): see the table in the comment of check-numerics.sh's output in the README.
+  EXPECT_TRUE(testing::below("loss_last_over_first", last / first, 0.5));
+  // 150 steps of 32 digits classify far better than chance (90% error).
+  EXPECT_TRUE(testing::below("test_error", s.test_error, 0.5));
   EXPECT_GE(s.test_error, 0.0);
   EXPECT_EQ(log.back().at("event"), "final");
   EXPECT_TRUE(std::filesystem::exists(dir / "run/summary.json"));
@@ -201,6 +213,45 @@ TEST(Trainer, DivergenceStopsWithAClearErrorAndKeepsTheCheckpoint) {
   const auto info = read_checkpoint_info(dir / "run/checkpoint.fvc");
   EXPECT_GE(info.step, 1);
   EXPECT_LT(info.step, 40);
+}
+
+TEST(Trainer, ResumingAFinishedRunLeavesItUntouched) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  // L-Softmax, so that a rewritten checkpoint would show: its lambda depends on the step that wrote it.
+  Trainer(mnist_config(dir / "run", 4), "h").run();
+  auto bytes = [&](const char* name) { return read_file(dir / "run" / name); };
+  const std::string summary = bytes("summary.json"), log = bytes("train.jsonl"), checkpoint = bytes("checkpoint.fvc"),
+                    model = bytes("model.fvm");
+  TrainConfig again = mnist_config(dir / "run", 4);
+  again.resume = true;
+  const TrainSummary s = Trainer(again, "h").run();
+  EXPECT_EQ(s.step, 4);
+  EXPECT_FALSE(s.interrupted);
+  EXPECT_EQ(s.model_file, dir / "run/model.fvm");
+  EXPECT_EQ(s.last_loss, nlohmann::json::parse(summary).at("loss").get<double>());
+  EXPECT_EQ(bytes("summary.json"), summary);
+  EXPECT_EQ(bytes("train.jsonl"), log);
+  EXPECT_EQ(bytes("checkpoint.fvc"), checkpoint);
+  EXPECT_EQ(bytes("model.fvm"), model);
+}
+
+TEST(Trainer, ResumeAfterAKillDuringTheEndPhaseWritesTheSameSummary) {
+  FV_REQUIRE_MNIST();
+  testing::TempDir dir;
+  Trainer(mnist_config(dir / "run", 4), "h").run();
+  const auto summary = nlohmann::json::parse(read_file(dir / "run/summary.json"));
+  const std::string checkpoint = read_file(dir / "run/checkpoint.fvc");
+  // As if killed after the last checkpoint, before the summary: the end phase runs again, no step is trained.
+  std::filesystem::remove(dir / "run/summary.json");
+  TrainConfig again = mnist_config(dir / "run", 4);
+  again.resume = true;
+  const TrainSummary s = Trainer(again, "h").run();
+  EXPECT_EQ(s.step, 4);
+  const auto rewritten = nlohmann::json::parse(read_file(dir / "run/summary.json"));
+  EXPECT_EQ(rewritten.at("loss"), summary.at("loss"));
+  EXPECT_EQ(rewritten.at("step"), 4);
+  EXPECT_EQ(read_file(dir / "run/checkpoint.fvc"), checkpoint);
 }
 
 TEST(Trainer, TwoStageRecipeStartsFromTheFirstStage) {
