@@ -48,7 +48,9 @@ void EvalConfig::bind(OptionSet& o) {
   o.add("eval.grid_step", &grid_step, "step of the accuracy threshold grid");
   o.add("eval.val_far", &val_far, "FAR of VAL@FAR (facenet: 1e-3)");
   o.add("eval.val_grid_step", &val_grid_step, "step of the VAL threshold grid (verification.py: 0.001)");
-  o.add("eval.id_prefix", &id_prefix, "LFW: prefix of ids in the embeddings file (id = prefix Name/Name_0001 ext)");
+  o.add("eval.id_prefix", &id_prefix,
+        "prefix of ids in the embeddings file (LFW: prefix Name/Name_0001 ext; YTF: prefix Person/video/frame; IJB: "
+        "prefix image)");
   o.add("eval.id_extension", &id_extension, "LFW: extension of ids in the embeddings file");
   o.add("eval.far_targets", &far_targets, "comma-separated FARs of the TAR@FAR table");
   o.add("eval.ijb_template_media", &ijb_template_media,

@@ -42,7 +42,8 @@ struct EvalConfig {
   double grid_step = 0.01;
   double val_far = 1e-3;
   double val_grid_step = 0.001;
-  // LFW ids: prefix + Name/Name_%04d + extension
+  // Ids in the embeddings file: LFW prefix + Name/Name_%04d + extension; YTF prefix + Person/video/frame file;
+  // IJB prefix + image
   std::string id_prefix;
   std::string id_extension = ".jpg";
   // TAR@FAR targets, comma-separated
@@ -56,7 +57,7 @@ struct EvalConfig {
   FacenessWeighting ijb_faceness = FacenessWeighting::kAuto;
   // The score file to use, or "" when no weighting applies (resolves ijb_faceness).
   std::string ijb_face_scores_used() const;
-  // YouTube Faces: frames per video (0 = all), the first ones in id order
+  // YouTube Faces: frames per video (0 = all), the first ones in frame order (see ytf.h)
   int ytf_frames = 0;
   // reports
   int roc_max_points = 2000;  // the ROC CSV keeps at most about this many points, spread on log FAR

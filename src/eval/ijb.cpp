@@ -4,60 +4,30 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <thread>
-#include <unordered_map>
 
 #include "core/check.h"
 #include "core/error.h"
 #include "core/runtime.h"
+#include "eval/indexed_pairs.h"
+#include "eval/protocol_reader.h"
 
 namespace fv::eval {
 namespace {
 
-// Reads whitespace-separated lines with fopen/fgets: the IJB-C pair list has 15.6 million lines.
+// Calls f(reader, fields) for every line with fields (separated by spaces, tabs or commas), streaming: the
+// IJB-C pair list has 15.6 million lines.
 template <class F>
 void for_each_line(const std::filesystem::path& file, F&& f) {
-  std::FILE* in = std::fopen(file.c_str(), "r");
-  if (in == nullptr) throw IoError(fmt::format("cannot open protocol file '{}'", file.string()));
-  char buf[4096];
-  int number = 0;
+  ProtocolReader in(file);
   std::vector<std::string_view> fields;
-  try {
-    while (std::fgets(buf, sizeof buf, in) != nullptr) {
-      ++number;
-      std::string_view line(buf);
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-      fields.clear();
-      std::size_t i = 0;
-      while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == ',')) ++i;
-        std::size_t j = i;
-        while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != ',') ++j;
-        if (j > i) fields.push_back(line.substr(i, j - i));
-        i = j;
-      }
-      if (!fields.empty()) f(number, line, fields);
-    }
-  } catch (...) {
-    std::fclose(in);
-    throw;
+  while (in.next()) {
+    split_fields(in.text(), " \t,", fields);
+    if (!fields.empty()) f(in, fields);
   }
-  std::fclose(in);
-}
-
-std::int64_t to_int(const std::filesystem::path& file, int number, std::string_view line, std::string_view field,
-                    const char* what) {
-  std::int64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-  if (ec != std::errc() || ptr != field.data() + field.size()) {
-    throw FormatError(fmt::format("{}:{}: {} must be an integer: '{}'", file.string(), number, what, line));
-  }
-  return v;
 }
 
 // Dot product with 8 independent float accumulators: the compiler may vectorise it without -ffast-math
@@ -117,11 +87,9 @@ std::vector<float> read_ijb_face_scores(const std::filesystem::path& file, const
                                         const std::filesystem::path& map_file) {
   std::vector<float> scores;
   scores.reserve(images.size());
-  for_each_line(file, [&](int number, std::string_view line, const std::vector<std::string_view>& f) {
-    if (f.size() < 2) {
-      throw FormatError(fmt::format("{}:{}: expected 'image x1 y1 ... x5 y5 score' (the score last), found {} field: '{}'",
-                                    file.string(), number, f.size(), line));
-    }
+  for_each_line(file, [&](const ProtocolReader& in, const std::vector<std::string_view>& f) {
+    const int number = in.line_number();
+    if (f.size() < 2) in.fail(fmt::format("expected 'image x1 y1 ... x5 y5 score' (the score last), found {} field", f.size()));
     const std::size_t row = scores.size();
     if (row >= images.size()) {
       throw FormatError(fmt::format("{}:{}: more score lines than the {} images of the template/media map '{}'",
@@ -136,8 +104,7 @@ std::vector<float> read_ijb_face_scores(const std::filesystem::path& file, const
     char* end = nullptr;
     const double score = std::strtod(text.c_str(), &end);
     if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(score) || score < 0) {
-      throw FormatError(fmt::format("{}:{}: the detector score (last field) must be a finite number >= 0: '{}'",
-                                    file.string(), number, line));
+      in.fail("the detector score (last field) must be a finite number >= 0");
     }
     scores.push_back(static_cast<float>(score));
   });
@@ -151,29 +118,26 @@ std::vector<float> read_ijb_face_scores(const std::filesystem::path& file, const
 IjbTemplates read_ijb_template_media(const std::filesystem::path& file, const EmbeddingSet& set,
                                      const std::filesystem::path& embeddings_file, const std::string& id_prefix,
                                      const std::filesystem::path& face_scores) {
-  std::unordered_map<std::string, std::int64_t> index;
-  index.reserve(set.ids.size());
-  for (std::int64_t i = 0; i < set.rows(); ++i) index.emplace(set.ids[static_cast<std::size_t>(i)], i);
+  const IdIndex index(set);
   std::vector<std::int64_t> rows;
   std::vector<std::int64_t> templates;
   std::vector<std::int64_t> medias;
   std::vector<std::string> images;  // kept only to check the detector score file row by row
   const bool weighted = !face_scores.empty();
-  for_each_line(file, [&](int number, std::string_view line, const std::vector<std::string_view>& f) {
-    if (f.size() != 3) {
-      throw FormatError(fmt::format("{}:{}: expected 'image template_id media_id' (3 fields), found {} fields: '{}'",
-                                    file.string(), number, f.size(), line));
-    }
+  for_each_line(file, [&](const ProtocolReader& in, const std::vector<std::string_view>& f) {
+    if (f.size() != 3) in.fail(fmt::format("expected 'image template_id media_id' (3 fields), found {} fields", f.size()));
     const std::string id = id_prefix + std::string(f[0]);
-    const auto it = index.find(id);
-    if (it == index.end()) {
-      throw DataError(fmt::format("{}:{}: image id '{}' is not in the embeddings file '{}'", file.string(), number, id,
-                                  embeddings_file.string()));
+    const std::int64_t row = index.find(id);
+    if (row < 0) {
+      throw DataError(fmt::format("{}:{}: image id '{}' is not in the embeddings file '{}'", file.string(),
+                                  in.line_number(), id, embeddings_file.string()));
     }
-    rows.push_back(it->second);
+    const std::string bad = non_finite_embedding(set, row, embeddings_file);
+    if (!bad.empty()) throw DataError(fmt::format("{}:{}: {}", file.string(), in.line_number(), bad));
+    rows.push_back(row);
     if (weighted) images.emplace_back(f[0]);
-    templates.push_back(to_int(file, number, line, f[1], "template_id"));
-    medias.push_back(to_int(file, number, line, f[2], "media_id"));
+    templates.push_back(in.integer(f[1], "template_id"));
+    medias.push_back(in.integer(f[2], "media_id"));
   });
   FV_CHECK(!rows.empty(), FormatError, "{}: no images in the template/media map", file.string());
   if (!weighted) return pool_templates(set, rows, templates, medias);
@@ -183,18 +147,13 @@ IjbTemplates read_ijb_template_media(const std::filesystem::path& file, const Em
 
 IjbPairs read_ijb_pairs(const std::filesystem::path& file) {
   IjbPairs p;
-  for_each_line(file, [&](int number, std::string_view line, const std::vector<std::string_view>& f) {
-    if (f.size() != 3) {
-      throw FormatError(fmt::format("{}:{}: expected 'template_a template_b label' (3 fields), found {} fields: '{}'",
-                                    file.string(), number, f.size(), line));
-    }
-    p.a.push_back(to_int(file, number, line, f[0], "template_a"));
-    p.b.push_back(to_int(file, number, line, f[1], "template_b"));
-    if (f[2] != "0" && f[2] != "1") {
-      throw FormatError(fmt::format("{}:{}: label must be 0 or 1: '{}'", file.string(), number, line));
-    }
+  for_each_line(file, [&](const ProtocolReader& in, const std::vector<std::string_view>& f) {
+    if (f.size() != 3) in.fail(fmt::format("expected 'template_a template_b label' (3 fields), found {} fields", f.size()));
+    p.a.push_back(in.integer(f[0], "template_a"));
+    p.b.push_back(in.integer(f[1], "template_b"));
+    if (f[2] != "0" && f[2] != "1") in.fail("label must be 0 or 1");
     p.same.push_back(f[2] == "1" ? 1 : 0);
-    p.line.push_back(number);
+    p.line.push_back(in.line_number());
   });
   FV_CHECK(!p.same.empty(), FormatError, "{}: no pairs in the file", file.string());
   return p;
@@ -254,6 +213,13 @@ IjbScores score_ijb(const IjbTemplates& t, const IjbPairs& pairs, const std::fil
   for (auto& th : pool) th.join();
   for (auto& e : errors) {
     if (e) std::rethrow_exception(e);
+  }
+  // Image embeddings were checked when pooled, so this is a backstop (a template that pooled to NaN).
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(s.similarity[k])) {
+      throw DataError(fmt::format("{}:{}: the score of templates {} and {} is not a finite number", pairs_file.string(),
+                                  pairs.line[k], pairs.a[k], pairs.b[k]));
+    }
   }
   return s;
 }

@@ -37,7 +37,8 @@ struct IjbTemplates {
 // Parses the template/media map and pools the features; when `face_scores` is not empty, weights each image
 // by its detector score from that file (see above). Throws IoError if unreadable; FormatError naming the
 // file, line and text for a line without 3 fields or a non-integer id; DataError naming the line for an
-// image not in the embeddings file; the errors of read_ijb_face_scores.
+// image not in the embeddings file or whose embedding holds a NaN or infinity (naming the image, the
+// component and the embeddings file); the errors of read_ijb_face_scores.
 IjbTemplates read_ijb_template_media(const std::filesystem::path& file, const EmbeddingSet& set,
                                      const std::filesystem::path& embeddings_file, const std::string& id_prefix = "",
                                      const std::filesystem::path& face_scores = {});
@@ -70,7 +71,7 @@ struct IjbScores {
   std::vector<std::uint8_t> same;
 };
 // Scores every pair (threads: 0 = all cores). Throws DataError naming `pairs_file` and the line for a
-// template not in the map.
+// template not in the map or a score that is not finite.
 IjbScores score_ijb(const IjbTemplates& templates, const IjbPairs& pairs, const std::filesystem::path& pairs_file,
                     int threads = 0);
 

@@ -27,7 +27,7 @@ struct IjbaResult {
 
 // Throws IoError for a missing file; FormatError naming file, line and text for a bad header (missing
 // column), a line with too few fields or a non-integer id; DataError naming file and line for an image not
-// in the embeddings file or a compared template absent from the metadata.
+// in the embeddings file or with a non-finite embedding, or a compared template absent from the metadata.
 IjbaResult evaluate_ijba(const std::filesystem::path& folder, int splits, const EmbeddingSet& set,
                          const std::filesystem::path& embeddings_file, const std::string& id_prefix,
                          const std::vector<double>& far_targets);

@@ -2,12 +2,14 @@
 // of an embeddings file.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/embedding_store.h"
+#include "eval/indexed_pairs.h"
 
 namespace fv::eval {
 
@@ -30,39 +32,41 @@ struct PairList {
 struct LfwIdFormat {
   std::string prefix;
   std::string extension = ".jpg";
-  std::string id(const std::string& name, int number) const;
+  std::string id(std::string_view name, int number) const;
 };
 
+// Receives the pairs of a protocol file one at a time, in file order: the two ids (as the embeddings file
+// names them), the ground truth and the 1-based line. The views are valid during the call only.
+using PairSink = std::function<void(std::string_view a, std::string_view b, bool same, int line)>;
+
+// The readers stream the file (one line in memory at a time) and stop at the first malformed line, so a
+// garbage file is rejected at its first line without being read whole.
+
 // LFW View 2 `pairs.txt`: header "F<TAB>P" (the official file: 10 300), then F folds, each of P same-person
-// lines "Name n1 n2" followed by P different-person lines "Name1 n1 Name2 n2". Pairs are returned in file
-// order, so fold f is pairs [2P f, 2P (f + 1)).
+// lines "Name n1 n2" followed by P different-person lines "Name1 n1 Name2 n2". Pairs come in file order, so
+// fold f is pairs [2P f, 2P (f + 1)). Returns F.
 // Throws IoError if unreadable; FormatError naming the file, the line and the offending text for a bad
 // header, a wrong field count, a non-positive or non-numeric image number, a same line where a different
 // line is due (or the reverse), too few or too many lines for the header's F x 2P.
-PairList parse_lfw_pairs(const std::filesystem::path& file, const LfwIdFormat& format);
+int read_lfw_pairs(const std::filesystem::path& file, const LfwIdFormat& format, const PairSink& sink);
 
 // LFW View 1 `pairsDevTrain.txt` / `pairsDevTest.txt`: header "N" (1100 / 500), then N same-person lines
-// and N different-person lines. folds = 1. Errors as parse_lfw_pairs.
-PairList parse_lfw_view1(const std::filesystem::path& file, const LfwIdFormat& format);
+// and N different-person lines. Errors as read_lfw_pairs.
+void read_lfw_view1(const std::filesystem::path& file, const LfwIdFormat& format, const PairSink& sink);
 
 // Generic pair list: lines "id_a id_b same" (same: 1 or 0), blank lines and lines starting with '#'
-// skipped. Ids are matched verbatim against the embeddings file. folds = 0.
-PairList parse_pair_list(const std::filesystem::path& file);
+// skipped. Ids are matched verbatim against the embeddings file. Throws FormatError for a malformed line or
+// a file without pairs.
+void read_pair_list(const std::filesystem::path& file, const PairSink& sink);
 
-// Pairs as rows of an embeddings file.
-struct IndexedPairs {
-  std::vector<std::int64_t> a;
-  std::vector<std::int64_t> b;
-  std::vector<std::uint8_t> same;
-  std::size_t size() const { return same.size(); }
-};
+// The same readers collecting the pairs as strings (small files, tests). folds: F for pairs.txt, 1 for View 1,
+// 0 for a pair list.
+PairList parse_lfw_pairs(const std::filesystem::path& file, const LfwIdFormat& format);
+PairList parse_lfw_view1(const std::filesystem::path& file, const LfwIdFormat& format);
+PairList parse_pair_list(const std::filesystem::path& file);
 
 // Looks every id up in `set.ids`. Throws DataError naming the pairs file, the line and the id for an id
 // that is not in the embeddings file (`embeddings_file` names the latter in the message).
 IndexedPairs resolve_pairs(const PairList& list, const EmbeddingSet& set, const std::filesystem::path& embeddings_file);
-
-// insightface .bin sets: pair i is rows (2i, 2i+1) of the file, `same` from /pair_flags.
-// Throws DataError naming the file when it has no /pair_flags.
-IndexedPairs pairs_from_flags(const EmbeddingSet& set, const std::filesystem::path& embeddings_file);
 
 }  // namespace fv::eval

@@ -33,22 +33,29 @@ class Stopwatch {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// The pairs of the LFW-family protocols as rows of `set`, streamed from the protocol file (ids are looked up
+// line by line and not kept).
 IndexedPairs load_pairs(const EvalConfig& cfg, const EmbeddingSet& set) {
+  if (cfg.protocol == EvalProtocol::kBin) return pairs_from_flags(set, cfg.embeddings);
   const LfwIdFormat format{cfg.id_prefix, cfg.id_extension};
+  PairResolver resolver(set, cfg.pairs, cfg.embeddings);
+  const PairSink sink = [&](std::string_view a, std::string_view b, bool same, int line) {
+    resolver.add(a, b, same, line);
+  };
   switch (cfg.protocol) {
     case EvalProtocol::kLfw: {
-      const PairList list = parse_lfw_pairs(cfg.pairs, format);
-      FV_CHECK(list.folds == cfg.folds, DataError,
-               "{}: the file declares {} folds but eval.folds is {} (fold count mismatch)", cfg.pairs, list.folds,
-               cfg.folds);
-      return resolve_pairs(list, set, cfg.embeddings);
+      const int folds = read_lfw_pairs(cfg.pairs, format, sink);
+      FV_CHECK(folds == cfg.folds, DataError, "{}: the file declares {} folds but eval.folds is {} (fold count mismatch)",
+               cfg.pairs, folds, cfg.folds);
+      return resolver.take();
     }
     case EvalProtocol::kLfwView1:
-      return resolve_pairs(parse_lfw_view1(cfg.pairs, format), set, cfg.embeddings);
+      read_lfw_view1(cfg.pairs, format, sink);
+      return resolver.take();
     case EvalProtocol::kPairList:
-      return resolve_pairs(parse_pair_list(cfg.pairs), set, cfg.embeddings);
+      read_pair_list(cfg.pairs, sink);
+      return resolver.take();
     case EvalProtocol::kBin:
-      return pairs_from_flags(set, cfg.embeddings);
     case EvalProtocol::kIjba:
     case EvalProtocol::kIjbc:
     case EvalProtocol::kYtf:
@@ -113,25 +120,36 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
     report.extra["splits"] = static_cast<double>(ijba.split_pairs.size());
   } else if (cfg.protocol == EvalProtocol::kYtf) {
     const YtfPairs ytf = parse_ytf_splits(cfg.pairs);
-    FV_CHECK(ytf.list.folds == cfg.folds, DataError,
-             "{}: the file has {} splits but eval.folds is {} (fold count mismatch)", cfg.pairs, ytf.list.folds,
-             cfg.folds);
-    const VideoFeatures videos = ytf_video_features(ytf.list, set, cfg.ytf_frames, cfg.embeddings);
-    const IndexedPairs pairs = ytf_pairs(ytf.list, videos);
-    const std::vector<float> normalized = l2_normalized(videos.features, set.attributes.embedding_dim);
+    FV_CHECK(ytf.folds == cfg.folds, DataError, "{}: the file has {} splits but eval.folds is {} (fold count mismatch)",
+             cfg.pairs, ytf.folds, cfg.folds);
+    const VideoFeatures videos = ytf_video_features(ytf, set, cfg.ytf_frames, cfg.embeddings, cfg.id_prefix);
+    std::int64_t frames = 0;
+    for (std::int64_t n : videos.frames) frames += n;
+    log::info("fv-eval: {} pairs of {} videos ({} frames averaged) from '{}'", ytf.pairs.size(), ytf.videos.size(),
+              frames, cfg.pairs);
+    const std::int64_t dim = set.attributes.embedding_dim;
+    const std::vector<double> distances = squared_distances(l2_normalized(videos.features, dim), dim, ytf.pairs);
+    require_finite_scores(distances, ytf.pairs, ytf.videos, videos.features, dim, cfg.embeddings);
     VerificationOptions options;
     options.kfold = cfg.kfold_options();
     options.far_targets = cfg.far_target_values();
-    report.result = score_pairs(squared_distances(normalized, set.attributes.embedding_dim, pairs), pairs.same, options);
-    report.extra["videos"] = static_cast<double>(videos.videos.size());
+    report.result = score_pairs(distances, ytf.pairs.same, options);
+    report.extra["videos"] = static_cast<double>(ytf.videos.size());
   } else {
-    const IndexedPairs pairs = load_pairs(cfg, set);
-    log::info("fv-eval: {} pairs from '{}'", pairs.size(), cfg.pairs.empty() ? cfg.embeddings : cfg.pairs);
-    const std::vector<float> normalized = l2_normalized(set.embeddings, set.attributes.embedding_dim);
+    std::vector<double> distances;
+    std::vector<std::uint8_t> same;
+    {
+      IndexedPairs pairs = load_pairs(cfg, set);
+      log::info("fv-eval: {} pairs from '{}'", pairs.size(), cfg.pairs.empty() ? cfg.embeddings : cfg.pairs);
+      const std::int64_t dim = set.attributes.embedding_dim;
+      distances = squared_distances(l2_normalized(set.embeddings, dim), dim, pairs);
+      require_finite_scores(distances, pairs, set.ids, set.embeddings, dim, cfg.embeddings);
+      same = std::move(pairs.same);
+    }  // rows and lines (20 of the 21 bytes a pair) are freed before the metrics allocate theirs
     VerificationOptions options;
     options.kfold = cfg.kfold_options();
     options.far_targets = cfg.far_target_values();
-    report.result = score_pairs(squared_distances(normalized, set.attributes.embedding_dim, pairs), pairs.same, options);
+    report.result = score_pairs(distances, same, options);
   }
 
   const std::filesystem::path out = cfg.output;

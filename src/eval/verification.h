@@ -6,7 +6,7 @@
 
 #include "core/embedding_store.h"
 #include "eval/kfold.h"
-#include "eval/pairs.h"
+#include "eval/indexed_pairs.h"
 #include "eval/roc.h"
 
 namespace fv::eval {

@@ -1,158 +1,273 @@
-// YouTube Faces splits.txt parser and per-video mean features.
+// YouTube Faces splits.txt parser (the published layout, with or without its header) and per-video features.
 #include "eval/ytf.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
-#include <charconv>
-#include <fstream>
-#include <sstream>
-#include <map>
 #include <unordered_map>
 
 #include "core/error.h"
+#include "eval/protocol_reader.h"
 
 namespace fv::eval {
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) return "";
-  const auto b = s.find_last_not_of(" \t\r");
-  return s.substr(a, b - a + 1);
+enum Column { kSplit, kPairId, kFirst, kSecond, kSame, kColumns };
+constexpr std::array<const char*, kColumns> kColumnNames = {"split number", "pair id", "first name", "second name",
+                                                            "is same"};
+constexpr const char* kPublishedHeader = "split number, pair id, first name, second name, is same";
+
+// The column a header name stands for, or -1. Compared in lower case, '_' as a space, runs of spaces as one.
+int column_of(std::string_view name) {
+  std::string n;
+  for (char c : name) {
+    c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c == ' ' && (n.empty() || n.back() == ' ')) continue;
+    n += c;
+  }
+  if (!n.empty() && n.back() == ' ') n.pop_back();
+  if (n == "split number" || n == "split") return kSplit;
+  if (n == "pair id") return kPairId;
+  if (n == "first name") return kFirst;
+  if (n == "second name") return kSecond;
+  if (n == "is same" || n == "is same person" || n == "issame" || n == "same") return kSame;
+  return -1;
 }
 
-}  // namespace
+// Where each column is: the published order unless a header says otherwise (-1: absent).
+struct Layout {
+  std::array<int, kColumns> at = {0, 1, 2, 3, 4};
+  bool header = false;
+  std::size_t fields = kColumns;  // without a header: exactly this many; with one: at least
+};
 
-namespace {
+Layout layout_from_header(const ProtocolReader& in, const std::vector<std::string_view>& f) {
+  Layout l;
+  l.header = true;
+  l.at.fill(-1);
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    const int c = column_of(f[i]);
+    if (c < 0) continue;
+    if (l.at[c] >= 0) in.fail(fmt::format("columns {} and {} both name the '{}' column", l.at[c] + 1, i + 1, kColumnNames[c]));
+    l.at[c] = static_cast<int>(i);
+  }
+  std::string missing;
+  for (int c : {kSplit, kFirst, kSecond, kSame}) {
+    if (l.at[c] < 0) missing += fmt::format("{}'{}'", missing.empty() ? "" : ", ", kColumnNames[c]);
+  }
+  if (!missing.empty()) {
+    in.fail(fmt::format("the header names no {} column (the published header is '{}')", missing, kPublishedHeader));
+  }
+  l.fields = static_cast<std::size_t>(*std::max_element(l.at.begin(), l.at.end())) + 1;
+  return l;
+}
 
-// Header names of the same-person column, compared after trimming and lower-casing.
-bool is_label_column(const std::string& name) {
-  std::string n;
-  for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return n == "is same" || n == "is same person" || n == "is_same" || n == "issame" || n == "same";
+// "<person>/<video number>", the folders of aligned_images_DB.
+bool is_video(std::string_view v) {
+  const auto slash = v.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == v.size()) return false;
+  return std::all_of(v.begin() + static_cast<std::ptrdiff_t>(slash) + 1, v.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+struct Split {
+  int number = 0;
+  std::size_t begin = 0;  // first pair
+  std::size_t end = 0;
+};
+
+// "; split 10 lacks pair ids 250 that split 1 has (a lost line?)", or "" when `ids` holds no pair ids.
+std::string missing_ids_note(const std::vector<int>& ids, const Split& small, const Split& big) {
+  if (ids.empty()) return {};
+  std::vector<int> a(ids.begin() + static_cast<std::ptrdiff_t>(small.begin), ids.begin() + static_cast<std::ptrdiff_t>(small.end));
+  std::vector<int> b(ids.begin() + static_cast<std::ptrdiff_t>(big.begin), ids.begin() + static_cast<std::ptrdiff_t>(big.end));
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  std::vector<int> missing;
+  std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(missing));
+  if (missing.empty()) return {};
+  const std::size_t shown = std::min<std::size_t>(missing.size(), 5);
+  return fmt::format("; split {} lacks pair id{} {}{} that split {} has (a lost line?)", small.number,
+                     missing.size() > 1 ? "s" : "", fmt::join(missing.begin(), missing.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                     shown < missing.size() ? fmt::format(" (and {} more)", missing.size() - shown) : "", big.number);
+}
+
+// Where the frames of `video` are when the id prefix is wrong: "; its frames are under '<folder>/' (set
+// eval.id_prefix to '<prefix>')", or "".
+std::string prefix_hint(const std::unordered_map<std::string_view, std::vector<std::int64_t>>& folders,
+                        const std::string& video) {
+  std::string_view best;
+  for (const auto& [folder, rows] : folders) {
+    if (folder.size() < video.size() || folder.substr(folder.size() - video.size()) != video) continue;
+    if (folder.size() > video.size() && folder[folder.size() - video.size() - 1] != '/') continue;
+    if (best.empty() || folder < best) best = folder;
+  }
+  if (best.empty()) return {};
+  return fmt::format("; its frames are under '{}/' (set eval.id_prefix to '{}')", best,
+                     best.substr(0, best.size() - video.size()));
 }
 
 }  // namespace
 
 YtfPairs parse_ytf_splits(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw IoError(fmt::format("cannot open protocol file '{}'", file.string()));
+  ProtocolReader in(file);
   YtfPairs out;
-  out.list.file = file;
-  std::string text;
-  int number = 0;
-  std::vector<int> split_of_pair;
-  auto fail = [&](const std::string& what) {
-    throw FormatError(fmt::format("{}:{}: {}: '{}'", file.string(), number, what, text));
+  out.file = file;
+  out.pairs.file = file;
+  std::unordered_map<std::string, std::int64_t> video_index;
+  auto video = [&](std::string_view name) {
+    const auto [it, added] = video_index.emplace(std::string(name), static_cast<std::int64_t>(out.videos.size()));
+    if (added) out.videos.emplace_back(name);
+    return it->second;
   };
-  std::size_t label = 3;  // without a header: the fourth field
+  std::vector<Split> splits;
+  std::vector<int> pair_ids;                 // per pair, when the file has them
+  std::unordered_map<int, int> id_lines;     // pair id -> line, in the current split
+  Layout layout;
   bool first_line = true;
-  while (std::getline(in, text)) {
-    ++number;
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    if (trim(text).empty()) continue;
-    std::vector<std::string> f;
-    std::string item;
-    std::stringstream ss(text);
-    while (std::getline(ss, item, ',')) f.push_back(trim(item));
-    if (!text.empty() && text.back() == ',') f.push_back("");
+  std::vector<std::string_view> f;
+  while (in.next()) {
+    split_csv(in.text(), f);
+    if (f.size() == 1 && f[0].empty()) continue;  // blank line
     int split = 0;
-    const auto [ptr, ec] = std::from_chars(f[0].data(), f[0].data() + f[0].size(), split);
-    const bool numeric = !f[0].empty() && ec == std::errc() && ptr == f[0].data() + f[0].size();
-    if (!numeric && first_line) {  // the header line names the columns; find the same-person one
+    if (first_line) {
       first_line = false;
-      std::size_t found = f.size();
-      for (std::size_t i = 3; i < f.size(); ++i) {
-        if (is_label_column(f[i])) {
-          found = i;
-          break;
-        }
+      if (!parse_int(f[0], split)) {  // a header names the columns
+        layout = layout_from_header(in, f);
+        continue;
       }
-      if (found == f.size()) {
-        fail("the header names no same-person column (expected 'split number, first name, second name, is same' "
-             "or a column named 'is same person' after the third)");
+    }
+    if (layout.header ? f.size() < layout.fields : f.size() != layout.fields) {
+      in.fail(layout.header
+                  ? fmt::format("expected at least {} fields (the columns the header names), found {}", layout.fields, f.size())
+                  : fmt::format("expected '{}' (5 fields, the published layout without its header), found {}",
+                                kPublishedHeader, f.size()));
+    }
+    const auto field = [&](int c) { return f[static_cast<std::size_t>(layout.at[c])]; };
+    if (!parse_int(field(kSplit), split) || split <= 0) in.fail("the split number must be a positive integer");
+    int pair_id = 0;
+    if (layout.at[kPairId] >= 0 && (!parse_int(field(kPairId), pair_id) || pair_id <= 0)) {
+      in.fail("the pair id must be a positive integer");
+    }
+    for (int c : {kFirst, kSecond}) {
+      if (!is_video(field(c))) {
+        in.fail(fmt::format("the {} '{}' is not a video '<person>/<video number>'", kColumnNames[c], quote_line(field(c))));
       }
-      label = found;
-      continue;
     }
-    first_line = false;
-    const std::size_t needed = std::max<std::size_t>(4, label + 1);
-    if (f.size() < needed) {
-      fail(fmt::format("expected 'split, video_a, video_b, ..., same' (at least {} fields), found {}", needed, f.size()));
+    if (field(kSame) != "0" && field(kSame) != "1") {
+      in.fail(fmt::format("field {} (is same) must be 0 or 1, found '{}'", layout.at[kSame] + 1, quote_line(field(kSame))));
     }
-    if (!numeric || split <= 0) fail("the split number must be a positive integer");
-    if (f[label] != "0" && f[label] != "1") {
-      fail(fmt::format("field {} (same person) must be 0 or 1, found '{}'", label + 1, f[label]));
+    if (splits.empty() || split != splits.back().number) {
+      if (!splits.empty() && split < splits.back().number) in.fail("splits must come in increasing blocks");
+      splits.push_back({split, out.pairs.size(), out.pairs.size()});
+      id_lines.clear();
     }
-    if (f[1].empty() || f[2].empty()) fail("empty video name");
-    if (!split_of_pair.empty() && split < split_of_pair.back()) fail("splits must come in increasing blocks");
-    split_of_pair.push_back(split);
-    out.list.pairs.push_back({f[1], f[2], f[label] == "1", number});
+    if (layout.at[kPairId] >= 0) {
+      const auto [it, added] = id_lines.emplace(pair_id, in.line_number());
+      if (!added) in.fail(fmt::format("pair id {} appears twice in split {} (first on line {})", pair_id, split, it->second));
+      pair_ids.push_back(pair_id);
+    }
+    out.pairs.a.push_back(video(field(kFirst)));
+    out.pairs.b.push_back(video(field(kSecond)));
+    out.pairs.same.push_back(field(kSame) == "1" ? 1 : 0);
+    out.pairs.line.push_back(in.line_number());
+    splits.back().end = out.pairs.size();
   }
-  if (out.list.pairs.empty()) throw FormatError(fmt::format("{}: no pairs in the file", file.string()));
-  std::map<int, int> sizes;
-  for (int s : split_of_pair) ++sizes[s];
-  const int first = sizes.begin()->second;
-  for (const auto& [s, n] : sizes) {
-    if (n != first) {
+  if (out.pairs.size() == 0) throw FormatError(fmt::format("{}: no pairs in the file", file.string()));
+  const Split& reference = splits.front();
+  for (const Split& s : splits) {
+    const std::size_t n = s.end - s.begin;
+    const std::size_t m = reference.end - reference.begin;
+    if (n != m) {
       throw FormatError(fmt::format("{}: split {} has {} pairs but split {} has {}; the 10-fold protocol needs equal "
-                                    "splits (fold count mismatch?)",
-                                    file.string(), s, n, sizes.begin()->first, first));
+                                    "splits (fold count mismatch?){}",
+                                    file.string(), s.number, n, reference.number, m,
+                                    n < m ? missing_ids_note(pair_ids, s, reference) : missing_ids_note(pair_ids, reference, s)));
     }
   }
-  out.list.folds = static_cast<int>(sizes.size());
+  out.folds = static_cast<int>(splits.size());
   return out;
 }
 
-VideoFeatures ytf_video_features(const PairList& list, const EmbeddingSet& set, int max_frames,
-                                 const std::filesystem::path& embeddings_file) {
-  // Frames grouped by their parent folder, in id order.
-  std::unordered_map<std::string, std::vector<std::pair<std::string, std::int64_t>>> frames;
-  for (std::int64_t i = 0; i < set.rows(); ++i) {
-    const std::string& id = set.ids[static_cast<std::size_t>(i)];
-    const auto slash = id.rfind('/');
-    if (slash == std::string::npos) continue;
-    frames[id.substr(0, slash)].emplace_back(id, i);
-  }
-  VideoFeatures out;
-  std::unordered_map<std::string, std::size_t> index;
-  const std::int64_t dim = set.attributes.embedding_dim;
-  auto add = [&](const std::string& video, int line) {
-    if (index.count(video) != 0) return;
-    auto it = frames.find(video);
-    if (it == frames.end()) {
-      throw DataError(fmt::format("{}:{}: video '{}' has no frame in the embeddings file '{}' (ids '{}/...')",
-                                  list.file.string(), line, video, embeddings_file.string(), video));
+bool frame_order_less(std::string_view x, std::string_view y) {
+  const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < x.size() && j < y.size()) {
+    if (digit(x[i]) && digit(y[j])) {
+      std::size_t ie = i;
+      std::size_t je = j;
+      while (ie < x.size() && digit(x[ie])) ++ie;
+      while (je < y.size() && digit(y[je])) ++je;
+      std::string_view a = x.substr(i, ie - i);
+      std::string_view b = y.substr(j, je - j);
+      a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
+      b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
+      if (a.size() != b.size()) return a.size() < b.size();
+      if (a != b) return a < b;
+      i = ie;
+      j = je;
+    } else {
+      if (x[i] != y[j]) return static_cast<unsigned char>(x[i]) < static_cast<unsigned char>(y[j]);
+      ++i;
+      ++j;
     }
-    auto& f = it->second;
-    std::sort(f.begin(), f.end());
-    const std::size_t n = max_frames > 0 ? std::min<std::size_t>(f.size(), static_cast<std::size_t>(max_frames)) : f.size();
-    std::vector<double> mean(static_cast<std::size_t>(dim), 0.0);
+  }
+  if (i == x.size() && j != y.size()) return true;
+  if (i != x.size()) return false;
+  return x < y;  // the same up to leading zeros
+}
+
+VideoFeatures ytf_video_features(const YtfPairs& ytf, const EmbeddingSet& set, int max_frames,
+                                 const std::filesystem::path& embeddings_file, const std::string& id_prefix) {
+  // Rows by folder (the id up to its last '/'), as views into set.ids.
+  std::unordered_map<std::string_view, std::vector<std::int64_t>> folders;
+  for (std::size_t i = 0; i < set.ids.size(); ++i) {
+    const std::string_view id = set.ids[i];
+    const auto slash = id.rfind('/');
+    if (slash != std::string_view::npos) folders[id.substr(0, slash)].push_back(static_cast<std::int64_t>(i));
+  }
+  // The first pair that names each video, for error messages.
+  std::vector<std::size_t> first_pair(ytf.videos.size(), 0);
+  for (std::size_t k = ytf.pairs.size(); k-- > 0;) {
+    first_pair[static_cast<std::size_t>(ytf.pairs.a[k])] = k;
+    first_pair[static_cast<std::size_t>(ytf.pairs.b[k])] = k;
+  }
+  const std::int64_t dim = set.attributes.embedding_dim;
+  VideoFeatures out;
+  out.features.reserve(ytf.videos.size() * static_cast<std::size_t>(dim));
+  std::vector<double> mean(static_cast<std::size_t>(dim));
+  for (std::size_t v = 0; v < ytf.videos.size(); ++v) {
+    const std::string& video = ytf.videos[v];
+    const std::size_t p = first_pair[v];
+    const int line = ytf.pairs.line[p];
+    const auto it = folders.find(id_prefix + video);
+    if (it == folders.end()) {
+      throw DataError(fmt::format("{}:{}: video '{}' has no frame in the embeddings file '{}' (ids '{}{}/...'){}",
+                                  ytf.file.string(), line, video, embeddings_file.string(), id_prefix, video,
+                                  prefix_hint(folders, video)));
+    }
+    std::vector<std::int64_t>& rows = it->second;
+    std::sort(rows.begin(), rows.end(), [&](std::int64_t a, std::int64_t b) {
+      return frame_order_less(set.ids[static_cast<std::size_t>(a)], set.ids[static_cast<std::size_t>(b)]);
+    });
+    const std::size_t n = max_frames > 0 ? std::min(rows.size(), static_cast<std::size_t>(max_frames)) : rows.size();
+    std::fill(mean.begin(), mean.end(), 0.0);
     for (std::size_t k = 0; k < n; ++k) {
-      const float* row = set.row(f[k].second);
+      const std::string bad = non_finite_embedding(set, rows[k], embeddings_file);
+      if (!bad.empty()) {
+        throw DataError(fmt::format("{}:{}: pair '{}' '{}', video '{}': {}", ytf.file.string(), line,
+                                    ytf.videos[static_cast<std::size_t>(ytf.pairs.a[p])],
+                                    ytf.videos[static_cast<std::size_t>(ytf.pairs.b[p])], video, bad));
+      }
+      const float* row = set.row(rows[k]);
       for (std::int64_t j = 0; j < dim; ++j) mean[static_cast<std::size_t>(j)] += row[j];
     }
     for (double x : mean) out.features.push_back(static_cast<float>(x / static_cast<double>(n)));
-    index[video] = out.videos.size();
-    out.videos.push_back(video);
-  };
-  for (const PairRef& p : list.pairs) {
-    add(p.a, p.line);
-    add(p.b, p.line);
-  }
-  return out;
-}
-
-IndexedPairs ytf_pairs(const PairList& list, const VideoFeatures& videos) {
-  std::unordered_map<std::string, std::int64_t> index;
-  for (std::size_t i = 0; i < videos.videos.size(); ++i) index[videos.videos[i]] = static_cast<std::int64_t>(i);
-  IndexedPairs out;
-  for (const PairRef& p : list.pairs) {
-    out.a.push_back(index.at(p.a));
-    out.b.push_back(index.at(p.b));
-    out.same.push_back(p.same ? 1 : 0);
+    out.frames.push_back(static_cast<std::int64_t>(n));
   }
   return out;
 }

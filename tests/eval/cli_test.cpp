@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <limits>
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
@@ -44,6 +45,20 @@ TEST(FvEvalCli, ExitCodesAndHeadline) {
   EXPECT_EQ(malformed.code, 4) << malformed.output;
   EXPECT_NE(malformed.output.find("bad.txt:1: the third field 'same' must be 0 or 1"), std::string::npos)
       << malformed.output;
+
+  // A NaN embedding: a data error naming the pair's line, both ids and the embeddings file.
+  EmbeddingSet nan_set = set;
+  nan_set.embeddings[2] = std::numeric_limits<float>::quiet_NaN();  // a/2.jpg
+  write_embeddings(dir / "nan.h5", nan_set);
+  const CliRun nan = run(fmt::format("--eval.protocol pairlist --eval.embeddings {} --eval.plot=false --eval.output {} "
+                                     "--eval.pairs {}",
+                                     (dir / "nan.h5").string(), (dir / "out-nan").string(), (dir / "pairs.txt").string()));
+  EXPECT_EQ(nan.code, 4) << nan.output;
+  EXPECT_NE(nan.output.find(fmt::format("pairs.txt:1: the score of pair 'a/1.jpg' 'a/2.jpg' is nan, not a finite number: "
+                                        "the embedding of 'a/2.jpg' in '{}' holds nan at component 0",
+                                        (dir / "nan.h5").string())),
+            std::string::npos)
+      << nan.output;
 
   const CliRun ok = run(fmt::format("{} --eval.pairs {}", common, (dir / "pairs.txt").string()));
   ASSERT_EQ(ok.code, 0) << ok.output;
