@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/logging.h"
@@ -17,6 +18,9 @@ int run_main(const char* program, const std::function<int()>& body) {
     return body();
   } catch (const Error& e) {
     log::error("{}: {}", program, e.what());
+    return exit_code_for(e);
+  } catch (const std::filesystem::filesystem_error& e) {
+    log::error("{}: I/O error: {}", program, e.what());
     return exit_code_for(e);
   } catch (const std::exception& e) {
     log::error("{}: internal error: {}", program, e.what());

@@ -451,6 +451,17 @@ void EmbeddingWriter::append(const std::vector<float>& embeddings, const std::ve
   checked_io(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), s.partial, "flush");
 }
 
+bool EmbeddingWriter::discard_if_empty() noexcept {
+  Impl& s = *impl_;
+  if (!s.file.valid() || s.rows != 0) return false;
+  s.labels.reset();
+  s.ids.reset();
+  s.embeddings.reset();
+  s.file.reset();
+  std::error_code ec;
+  return std::filesystem::remove(s.partial, ec) && !ec;
+}
+
 void EmbeddingWriter::finish(const std::optional<std::vector<std::int8_t>>& pair_flags) {
   Impl& s = *impl_;
   FV_CHECK(s.file.valid(), ConfigError, "finish() called twice on '{}'", s.final_path.string());

@@ -97,6 +97,12 @@ class EmbeddingWriter {
   // Writes /pair_flags (length must be rows() / 2), closes the file and renames it to the final path.
   void finish(const std::optional<std::vector<std::int8_t>>& pair_flags = std::nullopt);
 
+  // For a run that stops on an error: when no row is stored (rows() == 0) and finish() was not called,
+  // closes the file and removes "<path>.partial" (there is nothing to resume) and returns true; otherwise
+  // keeps everything and returns false. Never throws: a partial file that cannot be removed stays, and a
+  // later run resumes from its zero rows.
+  bool discard_if_empty() noexcept;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

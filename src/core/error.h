@@ -46,7 +46,8 @@ enum ExitCode : int {
   kExitInterrupted = 130 // stopped by SIGINT/SIGTERM after saving its state
 };
 
-// The exit code for an exception caught at the top of a main().
+// The exit code for an exception caught at the top of a main(). std::filesystem::filesystem_error (a path
+// the OS refused) maps to kExitIo like IoError; any other non-fv exception to kExitInternal.
 int exit_code_for(const std::exception& e) noexcept;
 
 }  // namespace fv

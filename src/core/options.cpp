@@ -2,10 +2,15 @@
 #include "core/options.h"
 
 #include <boost/program_options.hpp>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <algorithm>
 #include <charconv>
-#include <fstream>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -56,9 +61,9 @@ T parse_floating(std::string_view key, std::string_view text) {
   return value;
 }
 
-// Finds where `key` (section.name) is set in an INI file, for error messages. Returns 0 if not found.
-int find_ini_line(const std::string& path, const std::string& key) {
-  std::ifstream in(path);
+// Finds where `key` (section.name) is set in INI `text`, for error messages. Returns 0 if not found.
+int find_ini_line(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
   std::string line, section;
   for (int number = 1; std::getline(in, line); ++number) {
     std::string_view t = trim(line);
@@ -73,6 +78,64 @@ int find_ini_line(const std::string& path, const std::string& key) {
     if (full == key) return number;
   }
   return 0;
+}
+
+// A path as error messages show it: whole up to 200 bytes, else its start and its length.
+std::string shown(std::string_view path) {
+  if (path.size() <= 200) return std::string(path);
+  return fmt::format("{}... ({} bytes)", path.substr(0, 100), path.size());
+}
+
+const char* file_type(mode_t mode) {
+  if (S_ISDIR(mode)) return "directory";
+  if (S_ISFIFO(mode)) return "FIFO";
+  if (S_ISCHR(mode)) return "character device";
+  if (S_ISBLK(mode)) return "block device";
+  if (S_ISSOCK(mode)) return "socket";
+  return "special file";
+}
+
+// Reads the INI file named by --config: an existing regular file of at most OptionSet::kMaxConfigBytes.
+// Checked with stat before opening, and opened with O_NONBLOCK, so that a directory is refused, /dev/zero is
+// not read for gigabytes and a FIFO cannot hang the program; fstat then checks what was actually opened.
+std::string read_config_file(const std::string& path) {
+  const std::string fix = "--config must name an INI file (a regular file of `key = value` lines)";
+  auto fail = [&](const std::string& what) {
+    throw ConfigError(fmt::format("cannot read config file '{}': {}; {}", shown(path), what, fix));
+  };
+  auto check = [&](const struct stat& st) {
+    if (!S_ISREG(st.st_mode)) fail(fmt::format("it is a {}, not a regular file", file_type(st.st_mode)));
+    if (st.st_size > static_cast<off_t>(OptionSet::kMaxConfigBytes)) {
+      fail(fmt::format("it has {} bytes, more than the {} MiB a config file may have", st.st_size,
+                       OptionSet::kMaxConfigBytes >> 20));
+    }
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail(std::strerror(errno));
+  check(st);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) fail(std::strerror(errno));
+  std::string text;
+  try {
+    if (::fstat(fd, &st) != 0) fail(std::strerror(errno));
+    check(st);  // the path may have been replaced between stat and open
+    char buffer[1 << 16];
+    while (true) {
+      const ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail(std::strerror(errno));
+      if (n == 0) break;
+      text.append(buffer, static_cast<std::size_t>(n));
+      if (text.size() > OptionSet::kMaxConfigBytes) {
+        fail(fmt::format("it grew past {} MiB while read", OptionSet::kMaxConfigBytes >> 20));
+      }
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return text;
 }
 
 }  // namespace
@@ -172,19 +235,51 @@ bool OptionSet::parse(int argc, const char* const argv[]) {
     std::cout << help();
     return false;
   }
+  std::string config_path, config_text;
   if (vm.count("config")) {
-    const std::string path = vm["config"].as<std::string>();
-    std::ifstream in(path);
-    if (!in) throw ConfigError(fmt::format("cannot open config file '{}'", path));
+    config_path = vm["config"].as<std::string>();
+    config_text = read_config_file(config_path);
+    std::istringstream in(config_text);
     try {
       // Values already stored from the command line are kept: the command line wins.
       po::store(po::parse_config_file(in, keys, /*allow_unregistered=*/false), vm);
     } catch (const po::unknown_option& e) {
-      const int line = find_ini_line(path, e.get_option_name());
-      throw ConfigError(fmt::format("{}:{}: unknown config key '{}' (run {} --help for the list of keys)", path,
+      const int line = find_ini_line(config_text, e.get_option_name());
+      throw ConfigError(fmt::format("{}:{}: unknown config key '{}' (run {} --help for the list of keys)", config_path,
                                     line, e.get_option_name(), program_));
     } catch (const po::error& e) {
-      throw ConfigError(fmt::format("{}: {}", path, e.what()));
+      throw ConfigError(fmt::format("{}: {}", config_path, e.what()));
+    }
+  }
+  // No key takes a value longer than the longest path Linux accepts, or with a `/`-separated part longer
+  // than the longest file name: refused here, naming the key, rather than failing later as "File name too
+  // long" somewhere without it.
+  for (const auto& b : bindings_) {
+    if (!vm.count(b.key)) continue;
+    const std::vector<std::string> values =
+        b.multi ? vm[b.key].as<std::vector<std::string>>() : std::vector<std::string>{vm[b.key].as<std::string>()};
+    for (const auto& value : values) {
+      std::string problem;
+      if (value.size() > kMaxValueBytes) {
+        problem = fmt::format("its value has {} bytes ('{}'), more than the {} bytes of the longest path (PATH_MAX)",
+                              value.size(), shown(value), kMaxValueBytes);
+      } else {
+        std::size_t start = 0;
+        while (start <= value.size() && problem.empty()) {
+          const std::size_t end = std::min(value.find('/', start), value.size());
+          if (end - start > kMaxNameBytes) {
+            problem = fmt::format("its value '{}' has a part of {} bytes between slashes, more than the {} bytes of the "
+                                  "longest file name (NAME_MAX)",
+                                  shown(value), end - start, kMaxNameBytes);
+          }
+          start = end + 1;
+        }
+      }
+      if (problem.empty()) continue;
+      const int line = config_path.empty() ? 0 : find_ini_line(config_text, b.key);
+      throw ConfigError(fmt::format("{}config key '{}': {}; no key takes values that long",
+                                    line > 0 ? fmt::format("{}:{}: ", config_path, line) : std::string(), b.key,
+                                    problem));
     }
   }
   for (auto& b : bindings_) {

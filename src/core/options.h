@@ -30,6 +30,13 @@ std::string enum_name(const EnumNames<E>& names, E value);
 
 class OptionSet {
  public:
+  // The largest INI file --config may name: far more than any configuration needs.
+  static constexpr std::size_t kMaxConfigBytes = std::size_t{16} << 20;
+  // The longest value of any key, and the longest part of a value between slashes: PATH_MAX and NAME_MAX,
+  // since the longest values are paths.
+  static constexpr std::size_t kMaxValueBytes = 4096;
+  static constexpr std::size_t kMaxNameBytes = 255;
+
   // `program` and `summary` head the --help text.
   OptionSet(std::string program, std::string summary);
 
@@ -46,7 +53,12 @@ class OptionSet {
 
   // Parses the command line (and the INI file named by --config). Returns false when the caller should
   // exit successfully without doing anything (--help or --print-config was given and printed).
-  // Throws ConfigError for unknown keys, malformed values and unreadable config files.
+  // --config must name an existing regular file (not a directory, FIFO or device) of at most
+  // kMaxConfigBytes; it is checked before it is opened, so that nothing hangs or reads for long.
+  // Throws ConfigError for unknown keys, malformed values, a value longer than kMaxValueBytes or with a
+  // part between slashes longer than kMaxNameBytes (naming the key, and the INI file and line when it comes
+  // from there), and config files that are missing, not
+  // regular files, too large or unreadable (naming the path).
   bool parse(int argc, const char* const argv[]);
 
   // The resolved configuration as INI text: top-level keys, then one [section] per section.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <fstream>
 #include <sstream>
 
@@ -117,6 +118,17 @@ EmbedSummary run_embed(const EmbedConfig& config, const SampleSource& source, Em
   writer_options.gzip_level = config.compression;
   writer_options.with_labels = source.label(0) >= 0;
   EmbeddingWriter writer(config.output, attributes, writer_options);
+  // A run that stops on an error before any row is stored (an unreadable image in the first batch of a .bin
+  // set, too many failures at once) leaves no <output>.partial: there is nothing to resume, and an empty
+  // partial file would pin the next run to this run's model and config. <output>.failures.csv stays: the
+  // error message points at it.
+  struct DiscardEmptyOnError {
+    EmbeddingWriter& writer;
+    const int exceptions = std::uncaught_exceptions();
+    ~DiscardEmptyOnError() {
+      if (std::uncaught_exceptions() > exceptions) writer.discard_if_empty();
+    }
+  } discard_empty_on_error{writer};
 
   // Resume: find the batch after the last one whose rows are all committed. Batch k holds
   // batch_size - failures(k) rows; failures are recorded before their batch's rows are appended.

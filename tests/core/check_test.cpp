@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <system_error>
+
 #include "core/error.h"
 
 namespace fv {
@@ -36,6 +39,12 @@ TEST(Check, OperandsAreEvaluatedOnce) {
   auto f = [&] { return ++calls; };
   FV_CHECK_LT(f(), 10, DataError, "");
   EXPECT_EQ(calls, 1);
+}
+
+TEST(ExitCodes, FilesystemErrorsAreIoErrors) {
+  // e.g. "File name too long" from std::filesystem::status: the input, not the program, is at fault.
+  const std::filesystem::filesystem_error e("status", "/x", std::make_error_code(std::errc::filename_too_long));
+  EXPECT_EQ(exit_code_for(e), kExitIo);
 }
 
 TEST(ExitCodes, EachErrorKindHasItsOwnCode) {

@@ -1,8 +1,18 @@
-// OptionSet: precedence (command line > INI > default), unknown keys, typed values, enums, resolved INI.
+// OptionSet: precedence (command line > INI > default), unknown keys, typed values, enums, resolved INI;
+// --config naming something other than a regular file, a too large file, values longer than any path.
 #include "core/options.h"
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <string>
 #include <vector>
 
 #include "support/temp_dir.h"
@@ -199,6 +209,101 @@ TEST(ParseValue, RejectsOutOfRangeAndNegativeUnsigned) {
   EXPECT_THROW(parse_value<bool>("k", "maybe"), ConfigError);
   EXPECT_EQ(parse_value<double>("k", " 2.5 "), 2.5);
   EXPECT_TRUE(parse_value<bool>("k", "yes"));
+}
+
+// The ConfigError a parse throws (empty, with a test failure, when it throws nothing).
+std::string config_error(const std::vector<std::string>& args) {
+  Demo d;
+  OptionSet o("prog", "test");
+  d.bind(o);
+  try {
+    parse(o, args);
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(exit_code_for(e), kExitConfig);
+    return e.what();
+  }
+  ADD_FAILURE() << "expected ConfigError";
+  return {};
+}
+
+TEST(OptionSet, ConfigMustNameARegularFile) {
+  testing::TempDir dir;
+  std::string what = config_error({"--config", dir.path().string()});
+  EXPECT_NE(what.find("cannot read config file '" + dir.path().string() + "': it is a directory, not a regular file; "
+                      "--config must name an INI file"),
+            std::string::npos)
+      << what;
+  // Not read for gigabytes: refused before it is opened.
+  what = config_error({"--config", "/dev/zero"});
+  EXPECT_NE(what.find("'/dev/zero': it is a character device, not a regular file"), std::string::npos) << what;
+  what = config_error({"--config", (dir / "missing.ini").string()});
+  EXPECT_NE(what.find("missing.ini': No such file or directory; --config must name an INI file"), std::string::npos)
+      << what;
+}
+
+TEST(OptionSet, ConfigNamingAFifoIsRefusedWithoutHanging) {
+  testing::TempDir dir;
+  const auto fifo = dir / "c.ini";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto result = std::async(std::launch::async, [&] { return config_error({"--config", fifo.string()}); });
+  if (result.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // unblocks a reader stuck in open()
+    if (fd >= 0) ::close(fd);
+    FAIL() << "--config on a FIFO hangs";
+  }
+  const std::string what = result.get();
+  EXPECT_NE(what.find("c.ini': it is a FIFO, not a regular file"), std::string::npos) << what;
+}
+
+TEST(OptionSet, ConfigFileOverTheSizeLimitIsRefused) {
+  testing::TempDir dir;
+  const auto ini = dir / "big.ini";
+  testing::write_text(ini, "[demo]\ncount = 5\n");
+  std::filesystem::resize_file(ini, OptionSet::kMaxConfigBytes + 1);  // sparse: costs no disk
+  const std::string what = config_error({"--config", ini.string()});
+  EXPECT_NE(what.find("big.ini': it has 16777217 bytes, more than the 16 MiB a config file may have"),
+            std::string::npos)
+      << what;
+}
+
+TEST(OptionSet, ValuesLongerThanAnyPathNameTheKey) {
+  testing::TempDir dir;
+  const std::string megabyte(1 << 20, 'x');
+  // From the INI file: its path and line too.
+  testing::write_text(dir / "long.ini", "[demo]\ncount = 1\nname = " + megabyte + "\n");
+  std::string what = config_error({"--config", (dir / "long.ini").string()});
+  EXPECT_NE(what.find((dir / "long.ini").string() + ":3: config key 'demo.name': its value has 1048576 bytes"),
+            std::string::npos)
+      << what.substr(0, 400);
+  EXPECT_LT(what.size(), 1000u) << "the message must not repeat the value";
+  // From the command line, and in a list.
+  what = config_error({"--demo.name", megabyte});
+  EXPECT_NE(what.find("config key 'demo.name': its value has 1048576 bytes"), std::string::npos) << what.substr(0, 400);
+  what = config_error({"a.json", std::string(OptionSet::kMaxValueBytes + 1, 'y')});
+  EXPECT_NE(what.find("config key 'inputs': its value has 4097 bytes"), std::string::npos) << what.substr(0, 400);
+  // A --config path of 1 MB: the OS's "File name too long", as a config error showing the path's start.
+  what = config_error({"--config", megabyte});
+  EXPECT_NE(what.find("(1048576 bytes)': File name too long"), std::string::npos) << what.substr(0, 400);
+  EXPECT_LT(what.size(), 1000u);
+
+  // A path part longer than NAME_MAX (the OS says "File name too long" even below PATH_MAX).
+  what = config_error({"--demo.name", "/tmp/" + std::string(256, 'n') + "/x"});
+  EXPECT_NE(what.find("config key 'demo.name': its value '/tmp/nnn"), std::string::npos) << what;
+  EXPECT_NE(what.find("has a part of 256 bytes between slashes, more than the 255 bytes of the longest file name"),
+            std::string::npos)
+      << what;
+
+  // PATH_MAX bytes exactly are accepted, in parts of NAME_MAX bytes.
+  Demo d;
+  OptionSet o("prog", "test");
+  d.bind(o);
+  std::string longest;
+  while (longest.size() < OptionSet::kMaxValueBytes) {
+    longest += std::string(std::min(OptionSet::kMaxNameBytes, OptionSet::kMaxValueBytes - longest.size()), 'z');
+    if (longest.size() < OptionSet::kMaxValueBytes) longest += '/';
+  }
+  ASSERT_TRUE(parse(o, {"--demo.name", longest}));
+  EXPECT_EQ(d.name.size(), OptionSet::kMaxValueBytes);
 }
 
 }  // namespace

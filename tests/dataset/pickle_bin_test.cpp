@@ -1,14 +1,18 @@
 // insightface .bin reader: files pickled by Python (protocols 2, 4, 5), a hand-made Python 2 file, and
-// rejection of forbidden opcodes and truncated files with the offset and opcode named.
+// rejection of forbidden opcodes and truncated files with the offset and opcode named; hostile files (nesting
+// up to 1e7 levels on a 256 KiB stack, declared lengths beyond the file, memo keys never stored).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "dataset/pickle_bin.h"
 #include "dataset/test_bin.h"
 #include "dataset/test_png.h"
+#include "formats/nested_pickles.h"
+#include "support/small_stack.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -164,6 +168,99 @@ TEST(PickleBin, StructureErrors) {
     FAIL();
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/x.bin"), std::string::npos);
+  }
+}
+
+// Hostile nesting: never a crash, whatever the depth. Within the unpickler's depth limit the value parses
+// and the .bin structure check refuses it; beyond, the limit does; dicts are no .bin opcode at all.
+class BinNesting : public ::testing::TestWithParam<testing::NestingCase> {};
+
+TEST_P(BinNesting, RefusedWithAFormatErrorOnASmallStack) {
+  const auto [shape, levels] = GetParam();
+  testing::TempDir dir;
+  const auto path = dir / "deep.bin";
+  write_file_atomic(path, testing::nested_pickle(shape, levels));
+  std::optional<std::string> error;
+  testing::run_with_small_stack([&] {
+    try {
+      read_bin_set(path);
+    } catch (const FormatError& e) {
+      error = e.what();
+    }
+  });
+  ASSERT_TRUE(error.has_value()) << "a nested value was accepted as a .bin set";
+  EXPECT_NE(error->find(path.string()), std::string::npos) << *error;
+  if (shape == testing::Nesting::kDicts) {
+    EXPECT_NE(error->find("byte offset 2, opcode 0x7d (EMPTY_DICT): not allowed"), std::string::npos) << *error;
+  } else if (shape == testing::Nesting::kListsTuplesDicts) {
+    EXPECT_NE(error->find("opcode 0x30 (POP): not allowed"), std::string::npos) << *error;
+  } else if (levels <= UnpickleLimits{}.max_depth) {
+    EXPECT_NE(error->find("not the pair (bins, issame_list)"), std::string::npos) << *error;
+  } else if (shape == testing::Nesting::kListsByMark) {
+    EXPECT_NE(error->find("opcode 0x28 (MARK): more than 1000 MARKs open at once"), std::string::npos) << *error;
+  } else {
+    EXPECT_NE(error->find("(UnpickleLimits::max_"), std::string::npos) << *error;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, BinNesting,
+                         ::testing::ValuesIn(testing::nesting_cases({1000, 100000, 200000, 10000000})),
+                         testing::nesting_case_name);
+
+// A deep value inside an otherwise valid pair: parsed within the limit (bins[0] is then no image), refused
+// beyond it; raising the limit parses 200,000 levels on the small stack (nothing recurses, destruction
+// included).
+TEST(PickleBin, NestingLimitIsConfigurable) {
+  auto inside_bins = [](std::size_t levels) {
+    std::string p = "\x80\x04(";
+    p.append(levels, ']');
+    p.append(levels - 1, 'a');
+    return p + "C\x01xl](\x88" "e\x86.";  // b'x', LIST (bins); [True]; TUPLE2
+  };
+  // 998 levels in bins[0]: bins is 999 deep, the pair 1000, the default limit.
+  std::string what = expect_format_error([&] { parse_bin_set(inside_bins(998), "ok.bin"); });
+  EXPECT_NE(what.find("'ok.bin': bins[0] is a list, not bytes"), std::string::npos) << what;
+  what = expect_format_error([&] { parse_bin_set(inside_bins(1001), "deep.bin"); });
+  EXPECT_NE(what.find("'deep.bin': byte offset "), std::string::npos) << what;
+  EXPECT_NE(what.find("opcode 0x61 (APPEND): values nested deeper than 1000 levels"), std::string::npos) << what;
+
+  UnpickleLimits limits;
+  limits.max_depth = 200002;
+  std::string error;
+  testing::run_with_small_stack([&] {
+    try {
+      parse_bin_set(inside_bins(200000), "raised.bin", nullptr, limits);
+    } catch (const FormatError& e) {
+      error = e.what();
+    }
+  });
+  EXPECT_NE(error.find("'raised.bin': bins[0] is a list, not bytes"), std::string::npos) << error;
+
+  limits = UnpickleLimits{};
+  limits.max_values = 5;
+  what = expect_format_error([] { parse_bin_set("\x80\x04" "C\x01xC\x01y\x86."s, "v.bin"); });
+  EXPECT_NE(what.find("bins is a bytes, not a list"), std::string::npos) << what;
+  what = expect_format_error([&] { parse_bin_set("\x80\x04(C\x01xC\x01yl](\x88" "e\x86."s, "v.bin", nullptr, limits); });
+  EXPECT_NE(what.find("more than 5 values"), std::string::npos) << what;
+}
+
+TEST(PickleBin, DeclaredLengthsBeyondTheFileAndUnknownMemoKeysAreRefused) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\x80\x04X\xff\xff\xff\xff" "abc."s,
+       "byte offset 2, opcode 0x58 (BINUNICODE): truncated: needs 4294967295 bytes"},
+      {"\x80\x04" "B"s + u32le(0x7fffffffu) + ".",
+       "byte offset 2, opcode 0x42 (BINBYTES): truncated: needs 2147483647 bytes"},
+      {"\x80\x04\x8e\xff\xff\xff\xff\xff\xff\xff\xff."s,
+       "byte offset 2, opcode 0x8e (BINBYTES8): truncated: needs 18446744073709551615"},
+      {"\x80\x04" "T"s + u32le(0x10000u) + "x.",
+       "byte offset 2, opcode 0x54 (BINSTRING): truncated: needs 65536 bytes"},
+      {"\x80\x04]\x94j\xff\xff\xff\xff."s,
+       "byte offset 4, opcode 0x6a (LONG_BINGET): memo key 4294967295 was never stored"},
+      {"\x80\x04]\x94h\x01."s, "byte offset 4, opcode 0x68 (BINGET): memo key 1 was never stored"},
+  };
+  for (const auto& [bytes, expected] : cases) {
+    const std::string what = expect_format_error([&] { parse_bin_set(bytes, "h.bin"); });
+    EXPECT_NE(what.find("'h.bin': " + expected), std::string::npos) << what;
   }
 }
 

@@ -141,5 +141,49 @@ TEST(EmbedInputs, AnUnreadableImageOfABinSetFailsTheRun) {
   EXPECT_FALSE(std::filesystem::exists(config.output));
 }
 
+// A run that stops on an unreadable .bin image before storing any row leaves no <output>.partial (nothing
+// to resume), only the failures file; once the set is fixed the same command runs from the start. A run
+// that stops after storing rows keeps its partial file for the resume.
+TEST(EmbedInputs, AFailedBinRunLeavesAPartialFileOnlyWhenItStoredRows) {
+  testing::TempDir dir;
+  const auto bin = dir / "broken.bin";
+  ASSERT_TRUE(testing::write_bin_with_python(bin, {testing::make_png(4, 4, 1, 2, 3), "not an image"}, {true}, 4));
+  EmbedConfig config = pixel_config(bin, dir / "b.h5");
+  const auto partial = EmbeddingWriter::partial_path(config.output);
+  auto run = [&](const EmbedConfig& c) {
+    std::optional<std::vector<std::int8_t>> flags;
+    auto source = open_embed_input(c, &flags);
+    auto embedder = make_embedder(c.embedder);
+    return run_embed(c, *source, *embedder, "h", flags);
+  };
+  EXPECT_THROW(run(config), DataError);
+  EXPECT_FALSE(std::filesystem::exists(partial));
+  EXPECT_FALSE(std::filesystem::exists(config.output));
+  EXPECT_NE(read_file(config.output + ".failures.csv").find("0,1,\"1\""), std::string::npos);
+
+  ASSERT_TRUE(testing::write_bin_with_python(bin, {testing::make_png(4, 4, 1, 2, 3), testing::make_png(4, 4, 9, 9, 9)},
+                                             {true}, 4));
+  const EmbedSummary fixed = run(config);
+  EXPECT_EQ(fixed.embedded, 2);
+  EXPECT_EQ(fixed.resumed_rows, 0);
+  EXPECT_EQ(read_embeddings(config.output).rows(), 2);
+
+  // Three images embed (one batch of 3 stored), the fourth does not: the partial file keeps the 3 rows.
+  const auto bin2 = dir / "late.bin";
+  std::vector<std::string> images;
+  for (int i = 0; i < 3; ++i) images.push_back(testing::make_png(4, 4, static_cast<std::uint8_t>(10 * i), 0, 0));
+  images.push_back("not an image");
+  ASSERT_TRUE(testing::write_bin_with_python(bin2, images, {true, false}, 4));
+  EmbedConfig late = pixel_config(bin2, dir / "late.h5");
+  EXPECT_THROW(run(late), DataError);
+  ASSERT_TRUE(std::filesystem::exists(EmbeddingWriter::partial_path(late.output)));
+  images.back() = testing::make_png(4, 4, 30, 0, 0);
+  ASSERT_TRUE(testing::write_bin_with_python(bin2, images, {true, false}, 4));
+  const EmbedSummary resumed = run(late);
+  EXPECT_EQ(resumed.resumed_rows, 3);
+  EXPECT_EQ(resumed.embedded, 4);
+  EXPECT_FALSE(std::filesystem::exists(EmbeddingWriter::partial_path(late.output)));
+}
+
 }  // namespace
 }  // namespace fv
