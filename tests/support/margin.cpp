@@ -1,6 +1,7 @@
 // Outcome checks that report their margin (see margin.h).
 #include "support/margin.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -15,9 +16,11 @@ std::string current_test() {
 
 ::testing::AssertionResult check(std::string_view quantity, double value, const char* op, double bar, bool holds,
                                  double margin) {
-  // One line on stdout, whatever gtest's output settings, so that a script can grep it.
-  std::printf("[fv-margin] %s %.*s %.6g %s %.6g margin %.3g\n", current_test().c_str(),
-              static_cast<int>(quantity.size()), quantity.data(), value, op, bar, margin);
+  // One line on stdout, whatever gtest's output settings, so that a script can grep it; the quantity is one word.
+  std::string name(quantity);
+  std::replace(name.begin(), name.end(), ' ', '_');
+  std::printf("[fv-margin] %s %s %.6g %s %.6g margin %.3g\n", current_test().c_str(), name.c_str(), value, op, bar,
+              margin);
   std::fflush(stdout);
   if (holds) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << quantity << " = " << value << ", expected " << op << " " << bar;

@@ -40,13 +40,13 @@ std::filesystem::path make_synth(const testing::TempDir& dir) {
 }
 
 std::string train_args(const std::filesystem::path& images, const std::filesystem::path& output, int steps,
-                       int log_every = 5) {
+                       int log_every = 5, const std::string& schedule = "--train.lr_schedule constant") {
   // The CIFAR network of the seed papers on 32x32 RGB faces (the 64x64 images resized); 20 identities.
   return fmt::format(
       "{} --output {} --data.input {} --model.backbone cifar --model.embedding_dim 64 --train.loss softmax "
-      "--train.lr 0.02 --train.lr_schedule constant --train.batch_size 16 --train.steps {} --train.log_every {} "
+      "--train.lr 0.02 {} --train.batch_size 16 --train.steps {} --train.log_every {} "
       "--checkpoint.every_steps 5 --checkpoint.every_minutes 0 --threads 2 --train.weight_decay 0 --data.flip false",
-      FV_TRAIN_BIN, output.string(), images.string(), steps, log_every);
+      FV_TRAIN_BIN, output.string(), images.string(), schedule, steps, log_every);
 }
 
 using testing::read_jsonl;
@@ -81,14 +81,19 @@ void expect_every_step_once(const std::filesystem::path& log, int steps, int eve
 TEST(TrainCli, LossFallsWellBelowItsStartOnSynthFaces) {
   testing::TempDir dir;
   const auto images = make_synth(dir);
-  const CliRun r = run(train_args(images, dir / "run", 150, 10));
+  // 200 steps, lr 0.02 divided by 10 at steps 120 and 160. At a constant lr the loss of this small set bounces
+  // between 0.2 and 1.1 late in the run, and 150 such steps ended at 0.42-0.51 of the start against a bar of 0.6
+  // depending on the OpenBLAS kernel; the decay settles it. Measured with scripts/check-numerics.sh on the 2-core
+  // AMD EPYC VM: 0.09 (Haswell, Zen), 0.13 (Cooperlake), 0.20 (SkylakeX): a margin of 3 or more.
+  const CliRun r = run(train_args(images, dir / "run", 200, 10,
+                                  "--train.lr_schedule multistep --train.lr_milestones 120,160"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto log = read_jsonl(dir / "run/train.jsonl");
-  ASSERT_GE(log.size(), 15u);
+  ASSERT_GE(log.size(), 20u);
   const double first = log.front().at("loss");
-  // Mean of the last three intervals (steps 121-150): mini-batch losses are noisy.
-  const double last = (log[12].at("loss").get<double>() + log[13].at("loss").get<double>() +
-                       log[14].at("loss").get<double>()) / 3;
+  // Mean of the last three intervals (steps 171-200): mini-batch losses are noisy.
+  const double last = (log[17].at("loss").get<double>() + log[18].at("loss").get<double>() +
+                       log[19].at("loss").get<double>()) / 3;
   EXPECT_GT(first, 0.8 * std::log(20.0)) << "starts near log(20)";
   EXPECT_TRUE(testing::below("loss_last_over_first", last / first, 0.6)) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "run/model.fvm"));
