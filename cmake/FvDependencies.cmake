@@ -70,6 +70,8 @@ find_package(nlohmann_json 3 REQUIRED)
 if(FV_WITH_VISION)
   find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs calib3d objdetect)
   find_package(dlib REQUIRED)
+  # GIF input (OpenCV 4.6 reads no GIF): giflib, Debian's libgif-dev.
+  find_package(GIF REQUIRED)
 endif()
 
 set(FV_TCMALLOC "")

@@ -76,7 +76,7 @@ if ((have_dlib)); then
     "$astronaut" "$out/astronaut-mirrored-cropped.png"
   for other in "$out/astronaut-mirrored-cropped.png" "$messi"; do
     "$bin/fv-verify" --config configs/verify.ini --embed.model "$out/dlib.fvm" --verify.align auto \
-      --verify.align_template dlib_chip --verify.threshold 0.91 "$astronaut" "$other"
+      --align.template dlib_chip --verify.threshold 0.91 "$astronaut" "$other"
   done
 fi
 

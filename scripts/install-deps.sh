@@ -21,6 +21,8 @@ packages=(
   libopenblas0-pthread libopenblas-pthread-dev
   libgoogle-perftools-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev
+  # GIF photos (OpenCV 4.6 reads no GIF): fv-align / fv-verify decode them with giflib.
+  libgif-dev
   gnuplot-nox
   # Real photographs used by tests and the demo (no face data ships with the project).
   python3-skimage opencv-doc

@@ -18,7 +18,8 @@
 #include <vector>
 
 #include "align/face_aligner.h"
-#include "align/image_io.h"
+#include "face/image_io.h"
+#include "face/warp.h"
 #include "common/machine_info.h"
 #include "core/check.h"
 #include "core/cli.h"

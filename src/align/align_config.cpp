@@ -3,27 +3,12 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <filesystem>
 #include <sstream>
 
 #include "core/check.h"
 
 namespace fv {
-
-const EnumNames<MultiFacePolicy>& multi_face_policy_names() {
-  static const EnumNames<MultiFacePolicy> names{{"largest", MultiFacePolicy::kLargest},
-                                                {"center", MultiFacePolicy::kCenter},
-                                                {"score", MultiFacePolicy::kScore},
-                                                {"all", MultiFacePolicy::kAll},
-                                                {"reject", MultiFacePolicy::kReject}};
-  return names;
-}
-
-const EnumNames<NoFacePolicy>& no_face_policy_names() {
-  static const EnumNames<NoFacePolicy> names{{"skip", NoFacePolicy::kSkip}, {"center_crop", NoFacePolicy::kCenterCrop}};
-  return names;
-}
 
 void AlignConfig::bind(OptionSet& o) {
   o.add("input.path", &input, "image file, folder tree (identity folders, any depth) or list file");
@@ -36,25 +21,7 @@ void AlignConfig::bind(OptionSet& o) {
   o.add("input.max_file_bytes", &max_file_bytes, "larger files are not read (status too_large)");
   o.add("input.max_pixels", &max_pixels, "images whose header says more pixels are not decoded (status too_large)");
   o.add("input.min_size", &min_size, "images with a smaller width or height are not processed (status too_small)");
-  o.add_enum("detect.detector", &detector, detector_kind_names(),
-             "hog: dlib HOG (no model file); haar: OpenCV cascade; mmod: dlib CNN (detect.model); yunet: OpenCV YuNet (detect.model)");
-  o.add("detect.upsample", &upsample, "hog/mmod: double the image this many times before detecting (finds faces under ~80 px)");
-  o.add("detect.threshold", &threshold, "hog/mmod: dlib adjust_threshold (higher = fewer faces); haar: minimum level weight");
-  o.add("detect.yunet_score", &yunet_score, "yunet: minimum face score");
-  o.add("detect.model", &detector_model, "mmod/yunet model file; haar cascade XML (default: Debian opencv-data's frontalface_default)");
-  o.add("detect.haar_min_neighbors", &haar_min_neighbors, "haar: minNeighbors of detectMultiScale");
-  o.add("detect.max_side", &max_side, "> 0: detect on a copy downscaled to this longer side (faster on large photos)");
-  o.add("detect.min_face", &min_face, "ignore detections whose box is smaller than this (pixels)");
-  o.add_enum("detect.policy", &policy, multi_face_policy_names(),
-             "several faces: keep the largest, the one closest to the centre, the best score, all, or reject (several_faces)");
-  o.add("landmarks.model", &landmark_model, "dlib 68-point shape predictor (default: found in /usr/share/dlib)");
-  o.add_enum("align.template", &template_kind, template_kind_names(), "5-point target template");
-  o.add("align.template_file", &template_file, "template file for align.template=file ('width height' then five 'x y')");
-  o.add("align.width", &width, "output width (0: the template's; the template is scaled)");
-  o.add("align.height", &height, "output height (0: the template's)");
-  o.add_enum("align.no_face", &no_face, no_face_policy_names(), "no face found: skip, or write a centre crop (status no_face_cropped)");
-  o.add("align.weights", &weights,
-        "least-squares weight of each landmark (left eye, right eye, nose, left mouth, right mouth) in the fit");
+  FaceAlignOptions::bind(o);
   o.add("output.dir", &output_dir, "output folder (aligned images under images/, RecordIO, manifest, summary)");
   o.add("output.images", &write_images, "write aligned images mirroring the input tree");
   o.add_enum("output.format", &format, EnumNames<ImageFormat>{{"jpg", ImageFormat::kJpeg}, {"png", ImageFormat::kPng}},
@@ -97,14 +64,6 @@ void AlignConfig::validate() const {
            "input.max_file_bytes must be in [1, 2^31) (OpenCV decodes buffers of int size), got {}", max_file_bytes);
   FV_CHECK(max_pixels > 0, ConfigError, "input.max_pixels must be > 0");
   FV_CHECK(min_size >= 1, ConfigError, "input.min_size must be >= 1");
-  FV_CHECK(upsample >= 0 && upsample <= 4, ConfigError, "detect.upsample must be in [0, 4], got {}", upsample);
-  FV_CHECK(max_side >= 0 && min_face >= 0, ConfigError, "detect.max_side and detect.min_face must be >= 0");
-  FV_CHECK((detector != DetectorKind::kMmod && detector != DetectorKind::kYunet) || !detector_model.empty(), ConfigError,
-           "detect.model: required by detect.detector={}", enum_name(detector_kind_names(), detector));
-  FV_CHECK(template_kind != TemplateKind::kFile || !template_file.empty(), ConfigError,
-           "align.template_file: required by align.template=file");
-  FV_CHECK(width >= 0 && height >= 0 && width <= 4096 && height <= 4096, ConfigError,
-           "align.width/align.height must be in [0, 4096], got {}x{}", width, height);
   FV_CHECK(jpeg_quality >= 0 && jpeg_quality <= 100, ConfigError, "output.jpeg_quality must be in [0, 100]");
   FV_CHECK(png_compression >= 0 && png_compression <= 9, ConfigError, "output.png_compression must be in [0, 9]");
   FV_CHECK(!record_name.empty() && record_name.find('/') == std::string::npos, ConfigError,
@@ -113,32 +72,7 @@ void AlignConfig::validate() const {
   FV_CHECK(max_errors >= 0, ConfigError, "run.max_errors must be >= 0");
   FV_CHECK(max_items >= 0, ConfigError, "run.max_items must be >= 0");
   shard_index();
-  fit_weights();
-}
-
-std::vector<double> AlignConfig::fit_weights() const {
-  FV_CHECK_EQ(weights.size(), std::size_t(5), ConfigError, "align.weights: give five numbers");
-  std::vector<double> out;
-  double sum = 0;
-  for (const auto& w : weights) {
-    const double v = parse_value<double>("align.weights", w);
-    FV_CHECK(v >= 0 && std::isfinite(v), ConfigError, "align.weights: '{}' must be a finite number >= 0", w);
-    out.push_back(v);
-    sum += v;
-  }
-  FV_CHECK(sum > 0, ConfigError, "align.weights: the weights sum to 0");
-  return out;
-}
-
-DetectorOptions AlignConfig::detector_options() const {
-  DetectorOptions d;
-  d.kind = detector;
-  d.upsample = upsample;
-  d.threshold = detector == DetectorKind::kYunet ? yunet_score : threshold;
-  d.model = detector_model;
-  d.haar_min_neighbors = haar_min_neighbors;
-  d.max_side = max_side;
-  return d;
+  FaceAlignOptions::validate();
 }
 
 DecodeLimits AlignConfig::decode_limits() const { return {max_file_bytes, max_pixels, min_size}; }

@@ -5,51 +5,29 @@
 #include <string>
 #include <vector>
 
-#include "align/face_detector.h"
-#include "align/face_template.h"
-#include "align/image_io.h"
+#include "core/image_codec.h"
 #include "core/options.h"
+#include "face/face_align_options.h"
+#include "face/image_io.h"
 
 namespace fv {
 
 enum class AlignInputKind { kAuto, kImage, kFolder, kList };
-enum class MultiFacePolicy { kLargest, kCenter, kScore, kAll, kReject };
-enum class NoFacePolicy { kSkip, kCenterCrop };
 
-struct AlignConfig {
+// The [detect], [landmarks] and [align] keys are the face library's (FaceAlignOptions, which fv-verify binds
+// too); fv-align adds what running over a dataset needs: [input], [output], [run]. Derived rather than
+// holding a member so that config.upsample, config.template_kind, ... read as they always have.
+struct AlignConfig : FaceAlignOptions {
   // [input]
   std::string input;                  // image file, folder tree or list file (positional argument)
   AlignInputKind input_kind = AlignInputKind::kAuto;
   std::string list_root;              // list files: relative paths are resolved here ("" = the list's folder)
-  std::vector<std::string> extensions{"jpg", "jpeg", "png", "bmp", "ppm", "pgm", "pnm", "webp", "tif", "tiff"};
+  std::vector<std::string> extensions{"jpg", "jpeg", "png", "bmp", "ppm", "pgm", "pnm", "webp", "tif", "tiff", "gif"};
   std::int64_t max_file_bytes = 256ll << 20;
   std::int64_t max_pixels = 100'000'000;
   int min_size = 32;
 
-  // [detect]
-  DetectorKind detector = DetectorKind::kHog;
-  int upsample = 0;
-  double threshold = 0.0;
-  double yunet_score = 0.9;
-  std::string detector_model;
-  int haar_min_neighbors = 3;
-  int max_side = 0;
-  int min_face = 0;
-  MultiFacePolicy policy = MultiFacePolicy::kLargest;
-
-  // [landmarks]
-  std::string landmark_model;  // "" = found automatically (find_landmark_model)
-
-  // [align]
-  TemplateKind template_kind = TemplateKind::kArcface;
-  std::string template_file;
-  int width = 0;   // 0 = the template's native size
-  int height = 0;
-  NoFacePolicy no_face = NoFacePolicy::kSkip;
-  // Least-squares weight per landmark (5-point order). Eyes count 4x: dlib's mouth corners move with the
-  // expression (a smile lifts them ~3 px in 112x112), the eye centres do not. "1 1 1 1 1" is
-  // insightface's unweighted fit.
-  std::vector<std::string> weights{"4", "4", "1", "1", "1"};
+  // [detect], [landmarks], [align]: FaceAlignOptions.
 
   // [output]
   std::string output_dir;
@@ -69,25 +47,20 @@ struct AlignConfig {
   std::int64_t max_items = 0;  // > 0: process at most this many new inputs this run
   bool progress = true;
 
+  // Binds [input], then FaceAlignOptions' keys, then [output] and [run].
   void bind(OptionSet& o);
-  // Throws ConfigError naming the key for invalid values or combinations.
+  // Throws ConfigError naming the key for invalid values or combinations (FaceAlignOptions' included).
   void validate() const;
 
   // Parsed from `shard` ("i/n", 0 <= i < n).
   int shard_index() const;
   int shard_count() const;
-  DetectorOptions detector_options() const;
   DecodeLimits decode_limits() const;
-  // align.weights as numbers; throws ConfigError unless five finite numbers >= 0 with a positive sum.
-  std::vector<double> fit_weights() const;
   // "" for a single shard, "-<i>-of-<n>" otherwise: suffix of per-shard file names.
   std::string shard_suffix() const;
   std::string manifest_path() const;
   std::string record_path() const;  // <output.dir>/<record_name><suffix>.rec
   std::string index_path() const;   // ... .idx
 };
-
-const EnumNames<MultiFacePolicy>& multi_face_policy_names();
-const EnumNames<NoFacePolicy>& no_face_policy_names();
 
 }  // namespace fv

@@ -137,7 +137,7 @@ AlignRunResult run_align(const AlignConfig& config, const std::string& config_in
   const std::size_t window = 64 * static_cast<std::size_t>(threads);
   std::mutex mutex;
   std::condition_variable progressed;
-  std::map<std::size_t, std::vector<AlignedFace>> ready;
+  std::map<std::size_t, std::vector<AlignOutput>> ready;
   std::size_t committed = 0;
   std::atomic<std::size_t> next{0};
   std::atomic<std::int64_t> errors{0};
@@ -147,7 +147,7 @@ AlignRunResult run_align(const AlignConfig& config, const std::string& config_in
 
   auto commit_ready = [&]() {  // called with the lock held
     while (!ready.empty() && ready.begin()->first == committed) {
-      std::vector<AlignedFace> faces = std::move(ready.begin()->second);
+      std::vector<AlignOutput> faces = std::move(ready.begin()->second);
       ready.erase(ready.begin());
       std::vector<ManifestRow> rows;
       for (auto& f : faces) {
@@ -181,11 +181,11 @@ AlignRunResult run_align(const AlignConfig& config, const std::string& config_in
           if (abort.load()) return;
         }
         const InputItem& item = *todo[i];
-        std::vector<AlignedFace> faces;
+        std::vector<AlignOutput> faces;
         try {
           faces = aligner.process(item);
         } catch (const std::exception& e) {
-          AlignedFace f;
+          AlignOutput f;
           f.row.input = item.path;
           f.row.line = item.line;
           f.row.label = item.label;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "align/align_config.h"
-#include "align/face_detector.h"
+#include "face/face_detector.h"
 #include "core/landmarks.h"
 
 namespace fv {

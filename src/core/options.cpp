@@ -198,6 +198,17 @@ OptionSet& OptionSet::positional(const std::string& key, int max_count) {
   return *this;
 }
 
+OptionSet& OptionSet::renamed(const std::string& old_key, const std::string& new_key) {
+  bool known = false;
+  for (const auto& b : bindings_) {
+    if (b.key == old_key) throw std::logic_error("renamed key is still bound: " + old_key);
+    known = known || b.key == new_key;
+  }
+  if (!known) throw std::logic_error("renamed key's new name is not bound: " + new_key);
+  renamed_.emplace_back(old_key, new_key);
+  return *this;
+}
+
 bool OptionSet::given(const std::string& key) const {
   for (const auto& g : given_) {
     if (g == key) return true;
@@ -220,6 +231,25 @@ bool OptionSet::parse(int argc, const char* const argv[]) {
       keys.add_options()(b.key.c_str(), po::value<std::string>(), b.help.c_str());
     }
   }
+  // Renamed keys are parsed (not unknown) only to be refused with their new name below; --help omits them.
+  for (const auto& [old_key, new_key] : renamed_) {
+    keys.add_options()(old_key.c_str(), po::value<std::vector<std::string>>()->multitoken(), "");
+  }
+  // `where`: the INI file's path ("" for the command line), `text` its content.
+  auto refuse_renamed = [&](const po::variables_map& vm, const std::string& where, const std::string& text) {
+    for (const auto& [old_key, new_key] : renamed_) {
+      if (!vm.count(old_key)) continue;
+      if (where.empty()) {
+        throw ConfigError(fmt::format("--{} was renamed --{}; use that instead", old_key, new_key));
+      }
+      const auto dot = new_key.find('.');
+      const std::string ini_form = dot == std::string::npos
+                                       ? new_key
+                                       : fmt::format("'{}' under [{}]", new_key.substr(dot + 1), new_key.substr(0, dot));
+      throw ConfigError(fmt::format("{}:{}: config key '{}' was renamed '{}' ({}); use that instead", where,
+                                    find_ini_line(text, old_key), old_key, new_key, ini_form));
+    }
+  };
   po::options_description all;
   all.add(meta).add(keys);
   po::positional_options_description pos;
@@ -235,6 +265,7 @@ bool OptionSet::parse(int argc, const char* const argv[]) {
     std::cout << help();
     return false;
   }
+  refuse_renamed(vm, "", "");
   std::string config_path, config_text;
   if (vm.count("config")) {
     config_path = vm["config"].as<std::string>();
@@ -250,6 +281,7 @@ bool OptionSet::parse(int argc, const char* const argv[]) {
     } catch (const po::error& e) {
       throw ConfigError(fmt::format("{}: {}", config_path, e.what()));
     }
+    refuse_renamed(vm, config_path, config_text);
   }
   // No key takes a value longer than the longest path Linux accepts, or with a `/`-separated part longer
   // than the longest file name: refused here, naming the key, rather than failing later as "File name too

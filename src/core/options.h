@@ -51,6 +51,10 @@ class OptionSet {
   // Bare command-line arguments fill `key` (which must be added first), `max_count` of them (-1: all).
   OptionSet& positional(const std::string& key, int max_count = 1);
 
+  // `old_key` was renamed `new_key` (which must be added first): giving `old_key`, on the command line or in
+  // the INI file, is a ConfigError that names the new key (an INI file's error also names its line).
+  OptionSet& renamed(const std::string& old_key, const std::string& new_key);
+
   // Parses the command line (and the INI file named by --config). Returns false when the caller should
   // exit successfully without doing anything (--help or --print-config was given and printed).
   // --config must name an existing regular file (not a directory, FIFO or device) of at most
@@ -88,6 +92,7 @@ class OptionSet {
   std::string summary_;
   std::vector<Binding> bindings_;
   std::vector<std::pair<std::string, int>> positional_;
+  std::vector<std::pair<std::string, std::string>> renamed_;  // old key, new key
   std::vector<std::string> given_;
 };
 

@@ -1,64 +1,68 @@
-// fv-verify's on-the-fly alignment, vision half: fv-align's decoder, HOG detector, dlib landmarks and warp.
-#include "verify/raw_image_aligner_vision.h"
-
+// verify.align = auto: the face library's photo decoding and align_face, then BGR -> RGB for the embedder.
 #include <opencv2/imgproc.hpp>
 
 #include <fmt/format.h>
 
-#include "align/face_aligner.h"
-#include "align/face_detector.h"
-#include "align/face_template.h"
-#include "align/image_io.h"
+#include "core/check.h"
 #include "core/error.h"
-#include "core/landmarks.h"
+#include "core/logging.h"
+#include "face/align_face.h"
+#include "face/image_io.h"
+#include "verify/raw_image_aligner.h"
 
-namespace fv::vision {
+namespace fv {
 namespace {
 
-class Warper : public FaceWarper {
+class FaceLibraryAligner final : public RawImageAligner {
  public:
-  Warper(int templ, int upsample, const std::string& landmark_model, int width, int height) {
-    DetectorOptions d;
-    d.kind = DetectorKind::kHog;
-    d.upsample = upsample;
-    detector_ = FaceDetector::create(d);
-    predictor_ = LandmarkPredictor::create_dlib(find_landmark_model(landmark_model));
-    const TemplateKind kind = templ == 1 ? TemplateKind::kSphereface
-                              : templ == 2 ? TemplateKind::kDlibChip
-                                           : TemplateKind::kArcface;
-    target_ = resize_template(builtin_template(kind), width, height);
-  }
+  explicit FaceLibraryAligner(const RawAlignOptions& o)
+      : context_(FaceAlignContext::load(o.face, o.model_width, o.model_height)) {}
 
-  bool align(const std::string& path, int* width, int* height, std::vector<std::uint8_t>* rgb) override {
+  RgbImage align(const std::string& path) override {
+    // fv-align's default [input] limits: the same photos decode, or fail, in both executables.
     const DecodedImage decoded = decode_image_file(path, DecodeLimits{});
     if (decoded.status == DecodeStatus::kMissing) throw IoError(fmt::format("'{}': {}", path, decoded.detail));
     if (decoded.status != DecodeStatus::kOk) throw FormatError(fmt::format("'{}': {}", path, decoded.detail));
-    const cv::Mat& bgr = decoded.bgr;
-    std::vector<FaceBox> boxes = detector_->detect(bgr);
-    if (boxes.empty()) return false;
-    const FaceBox face = choose_faces(std::move(boxes), MultiFacePolicy::kLargest, bgr.cols, bgr.rows).front();
-    const Landmarks5 points = five_from_68(predictor_->predict(bgr, face));
-    // fv-align's default weights (align.weights): the eyes count 4x, the mouth corners move with expression.
-    const cv::Mat aligned = warp_to_template(bgr, points, target_, {4, 4, 1, 1, 1});
-    *width = aligned.cols;
-    *height = aligned.rows;
-    rgb->resize(static_cast<std::size_t>(aligned.cols) * aligned.rows * 3);
-    cv::Mat dst(aligned.rows, aligned.cols, CV_8UC3, rgb->data());
-    cv::cvtColor(aligned, dst, cv::COLOR_BGR2RGB);
-    return true;
+    const FaceAlignResult result = align_face(decoded.bgr, context_);
+    const FaceAlignOptions& o = context_.options();
+    if (result.status == FaceAlignStatus::kSeveralFaces) {
+      throw DataError(fmt::format("'{}': {} faces detected and detect.policy = reject", path, result.detections));
+    }
+    if (result.faces.empty()) {
+      throw DataError(fmt::format(
+          "'{}': no face found (detect.detector = {}, detect.upsample = {}); raise detect.upsample for small faces, "
+          "set align.no_face = center_crop to compare the centre crop, or give an aligned image with verify.align = none",
+          path, enum_name(detector_kind_names(), o.detector), o.upsample));
+    }
+    const AlignedFace& face = result.faces.front();
+    if (face.source == FaceSource::kCenterCrop) {
+      log::warn("'{}': no face found; comparing its centre crop (align.no_face = center_crop)", path);
+    }
+    RgbImage out;
+    out.width = face.bgr.cols;
+    out.height = face.bgr.rows;
+    out.pixels.resize(static_cast<std::size_t>(out.width) * out.height * 3);
+    cv::Mat rgb(out.height, out.width, CV_8UC3, out.pixels.data());
+    cv::cvtColor(face.bgr, rgb, cv::COLOR_BGR2RGB);
+    return out;
   }
 
  private:
-  std::unique_ptr<FaceDetector> detector_;
-  std::shared_ptr<const LandmarkPredictor> predictor_;
-  FaceTemplate target_;
+  FaceAlignContext context_;
 };
 
 }  // namespace
 
-std::unique_ptr<FaceWarper> FaceWarper::create(int templ, int upsample, const std::string& landmark_model, int width,
-                                               int height) {
-  return std::make_unique<Warper>(templ, upsample, landmark_model, width, height);
+bool raw_alignment_available() { return true; }
+
+std::unique_ptr<RawImageAligner> make_raw_image_aligner(const RawAlignOptions& options) {
+  FV_CHECK(options.model_width > 0 && options.model_height > 0, ConfigError,
+           "raw alignment needs a positive model input size, got {}x{}", options.model_width, options.model_height);
+  options.face.validate();
+  FV_CHECK(options.face.policy != MultiFacePolicy::kAll, ConfigError,
+           "detect.policy = all aligns every face, but fv-verify compares one face per image: use largest, center, "
+           "score or reject");
+  return std::make_unique<FaceLibraryAligner>(options);
 }
 
-}  // namespace fv::vision
+}  // namespace fv

@@ -5,6 +5,12 @@
 
 namespace fv {
 
+FaceAlignOptions VerifyConfig::verify_face_defaults() {
+  FaceAlignOptions o;
+  o.upsample = 1;  // verify.align_upsample's default: faces of ~40 px in a photo are found
+  return o;
+}
+
 void VerifyConfig::bind(OptionSet& o) {
   o.add("threads", &threads, "LibTorch threads (0 = all available cores)")
       .add("verify.a", &a, "first image, or an id of verify.embeddings (1:1); the probe in 1:N")
@@ -18,11 +24,13 @@ void VerifyConfig::bind(OptionSet& o) {
       .add("verify.top_k", &top_k, "1:N: matches listed per probe")
       .add("verify.json", &json, "print JSON instead of text")
       .add_enum("verify.align", &align, raw_align_names(),
-                "images: none (already aligned) or auto (detect, landmarks, warp to the template; needs FV_WITH_VISION)")
-      .add_enum("verify.align_template", &align_template, raw_align_template_names(),
-                "verify.align = auto: template the face is warped onto, scaled to the model's input size")
-      .add("verify.align_upsample", &align_upsample, "verify.align = auto: times the photo is doubled before detection")
-      .add("verify.align_landmarks", &align_landmarks, "verify.align = auto: dlib 68-point model (empty = automatic)");
+                "images: none (already aligned) or auto (decode, detect, landmarks and warp as fv-align does, with the "
+                "[detect], [landmarks] and [align] keys; needs FV_WITH_VISION)");
+  face.bind(o);
+  // The keys fv-verify had before it shared fv-align's: an error that names the new key.
+  o.renamed("verify.align_template", "align.template")
+      .renamed("verify.align_upsample", "detect.upsample")
+      .renamed("verify.align_landmarks", "landmarks.model");
   embedder.bind(o);
   o.positional("verify.a", 1).positional("verify.b", 1);
 }
@@ -30,10 +38,15 @@ void VerifyConfig::bind(OptionSet& o) {
 void VerifyConfig::validate() const {
   embedder.validate();
   FV_CHECK_GE(threads, 0, ConfigError, "threads must not be negative");
-  FV_CHECK_GE(align_upsample, 0, ConfigError, "verify.align_upsample must not be negative");
-  FV_CHECK(align == RawAlign::kNone || raw_alignment_available(), ConfigError,
-           "verify.align = auto needs a build with FV_WITH_VISION=ON (the align stage); use verify.align = none with "
-           "images aligned by fv-align");
+  if (align == RawAlign::kAuto) {
+    FV_CHECK(raw_alignment_available(), ConfigError,
+             "verify.align = auto needs a build with FV_WITH_VISION=ON (the face library's OpenCV and dlib half); use "
+             "verify.align = none with images aligned by fv-align");
+    face.validate();
+    FV_CHECK(face.policy != MultiFacePolicy::kAll, ConfigError,
+             "detect.policy = all aligns every face, but fv-verify compares one face per image: use largest, center, "
+             "score or reject");
+  }
   FV_CHECK(far > 0 && far < 1, ConfigError, "verify.far must be in (0, 1), got {}", far);
   if (search_mode()) {
     FV_CHECK(!a.empty() || !probes.empty(), ConfigError, "1:N needs a probe: verify.a or verify.probes");

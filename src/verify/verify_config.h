@@ -1,10 +1,12 @@
-// fv-verify's typed configuration ([verify] section, plus [embed] for images embedded on the fly).
+// fv-verify's typed configuration ([verify]; [embed] for images embedded on the fly; [detect], [landmarks] and
+// [align], the face library's keys fv-align reads too, for photos aligned on the fly).
 #pragma once
 
 #include <string>
 
 #include "core/options.h"
 #include "embed/embed_config.h"
+#include "face/face_align_options.h"
 #include "verify/raw_image_aligner.h"
 
 namespace fv {
@@ -23,16 +25,17 @@ struct VerifyConfig {
   std::string probes;
   int top_k = 5;
   bool json = false;             // machine-readable output on stdout
-  // Images given as paths: none = already aligned; auto = detect + landmarks + warp first (vision builds).
+  // Images given as paths: none = already aligned; auto = align_face first (vision builds), configured by
+  // `face`. Its defaults are fv-align's but for detect.upsample, 1 here (it was verify.align_upsample's).
   RawAlign align = RawAlign::kNone;
-  RawAlignTemplate align_template = RawAlignTemplate::kArcface;
-  int align_upsample = 1;
-  std::string align_landmarks;   // dlib 68-point model ("" = found as fv-align finds it)
+  FaceAlignOptions face = verify_face_defaults();
   EmbedderConfig embedder;
 
   void bind(OptionSet& options);
   void validate() const;
   bool search_mode() const { return !gallery.empty(); }
+  // fv-verify's defaults of the face keys: fv-align's, with detect.upsample = 1.
+  static FaceAlignOptions verify_face_defaults();
 };
 
 }  // namespace fv

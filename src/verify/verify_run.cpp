@@ -49,6 +49,7 @@ std::vector<float> embedding_of(const VerifyConfig& config, const std::string& w
   std::vector<float> v;
   if (!config.embeddings.empty()) {
     v = row_of(read_embeddings(config.embeddings), what, config.embeddings);
+    normalize(v);  // scores are cosine similarities whatever the file's normalisation
   } else {
     if (!context.embedder) context.embedder = make_embedder(config.embedder);
     Embedder& embedder = *context.embedder;
@@ -57,11 +58,9 @@ std::vector<float> embedding_of(const VerifyConfig& config, const std::string& w
     if (config.align == RawAlign::kAuto) {
       if (!context.aligner) {
         RawAlignOptions o;
-        o.templ = config.align_template;
-        o.upsample = config.align_upsample;
-        o.landmark_model = config.align_landmarks;
-        o.width = p.width;
-        o.height = p.height;
+        o.face = config.face;
+        o.model_width = p.width;
+        o.model_height = p.height;
         context.aligner = make_raw_image_aligner(o);
       }
       image = context.aligner->align(what);
@@ -70,9 +69,11 @@ std::vector<float> embedding_of(const VerifyConfig& config, const std::string& w
     }
     std::vector<float> input(static_cast<std::size_t>(p.channels) * p.width * p.height);
     preprocess_into(image, p, input.data());
+    // embed.normalize = true normalises as fv-embed does (so the vector is, bit for bit, the row fv-embed
+    // writes for this face); normalising again could move the last bit.
     v = embed_with_tta(embedder, input, 1, config.embedder.flip, config.embedder.normalize);
+    if (!config.embedder.normalize) normalize(v);
   }
-  normalize(v);  // scores are cosine similarities whatever the file's normalisation
   return v;
 }
 

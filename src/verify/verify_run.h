@@ -23,9 +23,11 @@ struct Ranking {
   std::vector<float> scores;
 };
 
-// The embedding of `what`: a row of `embeddings_file` when given, else an image embedded with `config.embedder`
-// (aligned first when verify.align = auto). Throws DataError naming the id when it is not in the file, or
-// naming the image when no face is found in it.
+// The L2-normalised embedding of `what`: a row of `config.embeddings` when given, else an image embedded with
+// `config.embedder` (aligned first when verify.align = auto). For a photo with verify.align = auto and
+// embed.normalize = true it is, bit for bit, the row fv-embed writes for the PNG fv-align makes of the photo
+// with the same [detect], [landmarks], [align] and [embed] keys. Throws DataError naming the id when it is not
+// in the file, or naming the image when no face is found in it.
 std::vector<float> embedding_of(const VerifyConfig& config, const std::string& what);
 
 // The `strict` TAR@FAR threshold (highest TAR among thresholds whose FAR does not exceed `far`) that an

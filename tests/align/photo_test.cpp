@@ -8,9 +8,11 @@
 #include <memory>
 
 #include "align/face_aligner.h"
-#include "align/face_template.h"
-#include "align/image_io.h"
-#include "align/test_images.h"
+#include "face/dlib_chip.h"
+#include "face/face_template.h"
+#include "face/image_io.h"
+#include "face/test_images.h"
+#include "face/warp.h"
 
 namespace fv {
 namespace {

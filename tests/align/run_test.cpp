@@ -14,10 +14,10 @@
 #include <set>
 
 #include "align/manifest.h"
-#include "align/test_images.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/recordio.h"
+#include "face/test_images.h"
 #include "support/temp_dir.h"
 
 namespace fv {

@@ -9,8 +9,8 @@
 
 #include "align/align_config.h"
 #include "align/align_run.h"
-#include "align/face_template.h"
-#include "align/similarity.h"
+#include "face/face_template.h"
+#include "face/similarity.h"
 #include "support/temp_dir.h"
 #include "synth/generator.h"
 #include "synth/synth_config.h"

@@ -118,6 +118,30 @@ TEST(OptionSet, UnknownIniKeyNamesFileAndLine) {
   }
 }
 
+TEST(OptionSet, RenamedKeyNamesItsNewName) {
+  testing::TempDir dir;
+  const auto ini = dir / "old.ini";
+  testing::write_text(ini, "[demo]\ncount = 1\nnumber = 2\n");
+  Demo d;
+  OptionSet o("prog", "test");
+  d.bind(o);
+  o.renamed("demo.number", "demo.count");
+  for (const auto& args : {std::vector<std::string>{"--demo.number", "4"}, std::vector<std::string>{"--config", ini.string()}}) {
+    try {
+      parse(o, args);
+      FAIL() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("demo.number"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("demo.count"), std::string::npos) << msg;
+      if (args[0] == "--config") EXPECT_NE(msg.find(ini.string() + ":3"), std::string::npos) << msg;
+    }
+  }
+  EXPECT_EQ(o.help().find("demo.number"), std::string::npos);  // not listed as a key
+  EXPECT_EQ(o.resolved_ini().find("number"), std::string::npos);
+  EXPECT_THROW(o.renamed("demo.x", "demo.missing"), std::logic_error);
+}
+
 TEST(OptionSet, MissingConfigFileIsAnError) {
   Demo d;
   OptionSet o("prog", "test");

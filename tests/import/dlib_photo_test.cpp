@@ -9,8 +9,10 @@
 
 #include <filesystem>
 
-#include "align/face_detector.h"
-#include "align/face_template.h"
+#include "face/dlib_chip.h"
+#include "face/face_detector.h"
+#include "face/face_template.h"
+#include "face/landmark_predictor.h"
 #include "core/image_codec.h"
 #include "dataset/preprocess.h"
 #include "import/dlib_import.h"
@@ -68,8 +70,7 @@ class DlibPhotoTest : public ::testing::Test {
     for (const auto& b : boxes) box = b.w * b.h > box.w * box.h ? b : box;
     const Landmarks68 points = (*predictor_)->predict(bgr, box);
     cv::Mat chip, rgb;
-    // (fv-align's warp_to_template, written out: align/face_aligner.h and dataset/preprocess.h cannot be
-    // included together today, both define fv::ImageFormat.)
+    // (face/warp.h's warp_to_template and warp_dlib_chip, written out.)
     const auto m = five_point ? fit_similarity(five_from_68(points), builtin_template(TemplateKind::kDlibChip).points,
                                                kFvAlignDefaultWeights)
                                     .matrix()

@@ -46,9 +46,9 @@ TEST(RawImageAligner, UndoesAShiftAndAScale) {
   ASSERT_TRUE(raw_alignment_available());
   testing::TempDir dir;
   RawAlignOptions o;
-  o.width = 112;
-  o.height = 112;
-  o.upsample = 0;  // the astronaut's face is found without upsampling
+  o.model_width = 112;
+  o.model_height = 112;
+  o.face.upsample = 0;  // the astronaut's face is found without upsampling
   auto aligner = make_raw_image_aligner(o);
   const RgbImage a = aligner->align(kAstronaut);
   ASSERT_EQ(a.width, 112);
@@ -95,7 +95,7 @@ TEST(RawImageAligner, VerifyPairAlignsRawPhotos) {
   c.validate();
   const double plain = verify_pair(c).score;
   c.align = RawAlign::kAuto;
-  c.align_upsample = 0;
+  c.face.upsample = 0;
   c.validate();
   const PairDecision aligned = verify_pair(c);
   EXPECT_GT(aligned.score, plain);

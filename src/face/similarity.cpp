@@ -1,5 +1,5 @@
 // Closed-form least-squares similarity (Umeyama) between 2-D point sets.
-#include "align/similarity.h"
+#include "face/similarity.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-// OpenCV's Haar cascade and YuNet face detectors as FaceDetectors, and the detector factory.
+// OpenCV's Haar cascade and YuNet face detectors as FaceDetectors.
 #include <fmt/format.h>
 
 #include <opencv2/imgproc.hpp>
@@ -7,33 +7,12 @@
 #include <filesystem>
 #include <utility>
 
-#include "align/face_detector.h"
+#include "face/face_detector.h"
 #include "core/check.h"
 
 namespace fv {
 
-const EnumNames<DetectorKind>& detector_kind_names() {
-  static const EnumNames<DetectorKind> names{{"hog", DetectorKind::kHog},
-                                             {"haar", DetectorKind::kHaar},
-                                             {"mmod", DetectorKind::kMmod},
-                                             {"yunet", DetectorKind::kYunet}};
-  return names;
-}
-
-std::string default_haar_cascade() {
-  for (const char* p : {"/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
-                        "/usr/share/opencv/haarcascades/haarcascade_frontalface_default.xml"}) {
-    if (std::filesystem::is_regular_file(p)) return p;
-  }
-  return "";
-}
-
 namespace {
-
-double detection_scale(const cv::Mat& img, int max_side) {
-  const int side = std::max(img.cols, img.rows);
-  return (max_side > 0 && side > max_side) ? static_cast<double>(max_side) / side : 1.0;
-}
 
 class HaarDetector final : public FaceDetector {
  public:
@@ -142,22 +121,6 @@ std::unique_ptr<FaceDetector> make_haar_detector(const DetectorOptions& options)
 }
 std::unique_ptr<FaceDetector> make_yunet_detector(const DetectorOptions& options) {
   return std::make_unique<YunetDetector>(options);
-}
-
-std::unique_ptr<FaceDetector> FaceDetector::create(const DetectorOptions& options) {
-  FV_CHECK(options.upsample >= 0 && options.upsample <= 4, ConfigError, "detect.upsample must be in [0, 4], got {}",
-           options.upsample);
-  switch (options.kind) {
-    case DetectorKind::kHog:
-      return make_hog_detector(options);
-    case DetectorKind::kHaar:
-      return make_haar_detector(options);
-    case DetectorKind::kMmod:
-      return make_mmod_detector(options);
-    case DetectorKind::kYunet:
-      return make_yunet_detector(options);
-  }
-  throw ConfigError("unknown detector kind");
 }
 
 }  // namespace fv

@@ -1,59 +1,19 @@
-// dlib's HOG face detector and 68-point shape predictor behind the FaceDetector/LandmarkPredictor interfaces.
-#include <dlib/image_processing.h>
-#include <dlib/image_processing/frontal_face_detector.h>
-#include <dlib/image_transforms.h>
+// dlib's 68-point shape predictor behind the LandmarkPredictor interface, and where its model is found.
+#include <dlib/image_processing/shape_predictor.h>
 #include <dlib/opencv/cv_image.h>
 
 #include <fmt/format.h>
 
-#include <opencv2/imgproc.hpp>
-
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "align/dlib_detections.h"
-#include "align/face_detector.h"
 #include "core/check.h"
+#include "face/landmark_predictor.h"
 
 namespace fv {
 namespace {
-
-// Downscale factor so that the longer side is <= max_side (1 when max_side is 0 or not exceeded).
-double detection_scale(const cv::Mat& img, int max_side) {
-  const int side = std::max(img.cols, img.rows);
-  return (max_side > 0 && side > max_side) ? static_cast<double>(max_side) / side : 1.0;
-}
-
-class HogDetector final : public FaceDetector {
- public:
-  explicit HogDetector(const DetectorOptions& o) : options_(o), detector_(dlib::get_frontal_face_detector()) {}
-
-  std::vector<FaceBox> detect(const cv::Mat& bgr) override {
-    const double s = detection_scale(bgr, options_.max_side);
-    cv::Mat small = bgr;
-    if (s < 1.0) cv::resize(bgr, small, cv::Size(), s, s, cv::INTER_AREA);
-    // HOG features use the gradient of the strongest channel; grey input gives the same boxes 3x cheaper
-    // to convert and is what dlib's examples feed it.
-    cv::Mat grey;
-    cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
-    dlib::array2d<unsigned char> img;
-    dlib::assign_image(img, dlib::cv_image<unsigned char>(grey));
-    const double factor = pyramid_up_times(img, options_.upsample);
-    std::vector<dlib::rect_detection> dets;
-    detector_(img, dets, options_.threshold);
-    return to_face_boxes(dets, 1.0 / (factor * s));
-  }
-  std::unique_ptr<FaceDetector> clone() const override { return std::make_unique<HogDetector>(*this); }
-  std::string describe() const override {
-    return fmt::format("dlib HOG frontal face detector (upsample {}, threshold {}, max_side {})", options_.upsample,
-                       options_.threshold, options_.max_side);
-  }
-
- private:
-  DetectorOptions options_;
-  dlib::frontal_face_detector detector_;
-};
 
 class DlibLandmarks final : public LandmarkPredictor {
  public:
@@ -86,10 +46,6 @@ class DlibLandmarks final : public LandmarkPredictor {
 };
 
 }  // namespace
-
-std::unique_ptr<FaceDetector> make_hog_detector(const DetectorOptions& options) {
-  return std::make_unique<HogDetector>(options);
-}
 
 std::shared_ptr<const LandmarkPredictor> LandmarkPredictor::create_dlib(const std::string& path) {
   return std::make_shared<DlibLandmarks>(path);

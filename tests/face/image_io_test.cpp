@@ -1,5 +1,5 @@
 // Tests for header probing and bounded decoding: every malformed input gets its status, never a crash.
-#include "align/image_io.h"
+#include "face/image_io.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include "align/test_images.h"
+#include "face/test_images.h"
 #include "core/atomic_file.h"
 #include "support/temp_dir.h"
 

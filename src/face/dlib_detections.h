@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "align/face_detector.h"
+#include "face/face_detector.h"
 
 namespace fv {
 

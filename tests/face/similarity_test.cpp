@@ -1,5 +1,5 @@
 // Tests for the Umeyama similarity fit and the warp to a template.
-#include "align/similarity.h"
+#include "face/similarity.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <cmath>
 #include <random>
 
-#include "align/face_aligner.h"
-#include "align/face_template.h"
+#include "face/face_template.h"
+#include "face/warp.h"
 #include "core/error.h"
 
 namespace fv {

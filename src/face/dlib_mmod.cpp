@@ -9,9 +9,9 @@
 
 #include <filesystem>
 
-#include "align/dlib_detections.h"
-#include "align/face_detector.h"
 #include "core/check.h"
+#include "face/dlib_detections.h"
+#include "face/face_detector.h"
 
 namespace fv {
 namespace {
@@ -39,8 +39,7 @@ class MmodDetector final : public FaceDetector {
   }
 
   std::vector<FaceBox> detect(const cv::Mat& bgr) override {
-    const int side = std::max(bgr.cols, bgr.rows);
-    const double s = (options_.max_side > 0 && side > options_.max_side) ? double(options_.max_side) / side : 1.0;
+    const double s = detection_scale(bgr, options_.max_side);
     cv::Mat rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
     if (s < 1.0) cv::resize(rgb, rgb, cv::Size(), s, s, cv::INTER_AREA);

@@ -1,5 +1,5 @@
 // Tests for the built-in templates, template files and scaling.
-#include "align/face_template.h"
+#include "face/face_template.h"
 
 #include <gtest/gtest.h>
 

@@ -11,8 +11,8 @@
 #include <cmath>
 #include <random>
 
-#include "align/face_aligner.h"
-#include "align/face_template.h"
+#include "face/dlib_chip.h"
+#include "face/face_template.h"
 
 namespace fv {
 namespace {

@@ -1,5 +1,5 @@
 // Real photographs from Debian packages and generated malformed images for the alignment tests.
-#include "align/test_images.h"
+#include "face/test_images.h"
 
 #include <opencv2/imgcodecs.hpp>
 

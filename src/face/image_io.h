@@ -1,4 +1,4 @@
-// Robust image decoding for batch stages (bounded memory, every failure a status) and image encoding.
+// Reading photos (bounded memory, every failure a status) and encoding aligned faces, with OpenCV and giflib.
 #pragma once
 
 #include "core/image_codec.h"  // ImageFormat
@@ -38,10 +38,13 @@ struct DecodedImage {
   cv::Mat bgr;         // 8-bit, 3 channels, when status == kOk
 };
 
-// Reads and decodes one file to 8-bit BGR (grayscale, 16-bit, alpha and CMYK inputs converted by
-// OpenCV's IMREAD_COLOR; EXIF orientation applied). Never throws for bad content: every failure is a
-// status with a detail. Memory: the file is read only if its size <= max_file_bytes, decoded only if its
-// header dimensions are within max_pixels.
+// Reads and decodes one file to 8-bit BGR, the one way fv-align and fv-verify read photos:
+//  - JPEG, PNG, BMP, WebP, PNM, TIFF through OpenCV's IMREAD_COLOR (grayscale, 16-bit, alpha and CMYK
+//    inputs converted); a JPEG's EXIF orientation (1-8) is applied, so the result is upright;
+//  - GIF through giflib (decode_gif): the first frame of an animated GIF.
+// Never throws for bad content: every failure is a status with a detail (a JPEG or GIF cut short is
+// kTruncated). Memory: the file is read only if its size <= max_file_bytes, decoded only if its header
+// dimensions are within max_pixels.
 DecodedImage decode_image_file(const std::filesystem::path& path, const DecodeLimits& limits);
 DecodedImage decode_image_bytes(std::string_view bytes, const DecodeLimits& limits);
 

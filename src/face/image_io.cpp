@@ -1,5 +1,5 @@
-// Header probing, bounded decoding and encoding of images.
-#include "align/image_io.h"
+// Header probing, bounded decoding (OpenCV; GIF through giflib) and encoding of images.
+#include "face/image_io.h"
 
 #include <fmt/format.h>
 
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "face/gif_decoder.h"
 
 namespace fv {
 namespace {
@@ -160,12 +161,20 @@ DecodedImage decode_image_bytes(std::string_view bytes, const DecodeLimits& limi
     return out;
   }
   cv::Mat img;
-  try {
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    img = cv::imdecode(buffer, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    out.detail = fmt::format("OpenCV cannot decode it: {}", e.what());
-    return out;
+  if (header.format == "gif") {
+    // OpenCV 4.6 has no GIF reader; giflib decodes the first frame.
+    DecodedImage gif = decode_gif(bytes, limits);
+    if (gif.status != DecodeStatus::kOk) return gif;
+    img = gif.bgr;
+  } else {
+    try {
+      // IMREAD_COLOR applies the EXIF orientation of JPEGs (OpenCV's ApplyExifOrientation, in imdecode too).
+      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+      img = cv::imdecode(buffer, cv::IMREAD_COLOR);
+    } catch (const cv::Exception& e) {
+      out.detail = fmt::format("OpenCV cannot decode it: {}", e.what());
+      return out;
+    }
   }
   if (img.empty()) {
     out.detail = header.format.empty() ? "not a recognised image format" : header.format + " data cannot be decoded";
