@@ -100,7 +100,11 @@ void TrainConfig::bind(OptionSet& o) {
       .add("train.cudnn_benchmark", &cudnn_benchmark, "CUDA: let cuDNN pick the fastest convolution algorithms")
       .add("train.max_loss", &max_loss, "stop when the loss is NaN, infinite or above this")
       .add("train.log_every", &log_every_steps, "steps between train.jsonl lines")
-      .add("train.test_features", &test_features, "write test-set features to this CSV (label,f0,f1,...)");
+      .add("train.test_features", &test_features, "write test-set features to this CSV (label,f0,f1,...)")
+      .add("train.plot", &plot,
+           "draw curves.png (loss, accuracy, lr, lambda against step) at checkpoints and at the end; needs gnuplot "
+           "(a warning without it)")
+      .add("train.gnuplot", &gnuplot, "gnuplot program for train.plot (name in PATH or path)");
   o.add("dist.bucket_mb", &dist.bucket_mb, "data parallelism: gradient all-reduce bucket size in MB")
       .add("dist.timeout_minutes", &dist.timeout_minutes, "data parallelism: rendezvous and collective timeout");
   o.add("checkpoint.every_steps", &checkpoint.every_steps, "checkpoint every N steps (0 = off)")

@@ -109,6 +109,8 @@ struct TrainConfig {
   ValidationConfig validation;
   std::int64_t log_every_steps = 20;
   std::string test_features;  // optional CSV of test-set features (label, f0, f1, ...) written at the end
+  bool plot = true;           // draw curves.png (fv_plot) at checkpoints and at the end; no gnuplot: a warning
+  std::string gnuplot = "gnuplot";
 
   void bind(OptionSet& options);
   // Parses lists, fills derived fields and validates. Throws ConfigError naming the key.

@@ -22,6 +22,7 @@
 #include "dist/gradient_bucketer.h"
 #include "dist/process_group.h"
 #include "train/checkpoint.h"
+#include "train/curves_plotter.h"
 #include "train/classifier_head.h"
 #include "train/device_batch.h"
 #include "train/cross_entropy.h"
@@ -332,6 +333,8 @@ TrainSummary Trainer::run() {
   auto record = [&](const nlohmann::json& line) {
     if (journal) journal->write(line);
   };
+  // curves.png from train.jsonl: at every checkpoint before the last step, and once the run is complete.
+  const CurvesPlotter curves(main_rank && c.plot, c.gnuplot, c.output, fmt::format("{}: {}", c.output, describe(c.head)));
   log::info("fv-train: {} samples, {} classes, {}; {}; {}; {} steps ({} per epoch), batch {}, device {}",
             s.train_source->size(), c.head.num_classes(), describe(c.head), backbone_kind_name(c.model.kind()),
             describe(c.schedule), s.total_steps, s.batches_per_epoch, c.batch_size, s.device.str());
@@ -361,6 +364,7 @@ TrainSummary Trainer::run() {
                       s.optimizer.get());
     if (distributed) s.comm->barrier();
     if (s.sharded() && main_rank) remove_stale_shards(c.output, s.step);
+    if (s.step < s.total_steps) curves.draw();
     last_checkpoint = Clock::now();
   };
   auto validate_pairs = [&](const char* when) {
@@ -527,6 +531,7 @@ TrainSummary Trainer::run() {
                                        {"config_hash", s.config_hash}};
   record(final_record);
   if (main_rank) write_file_atomic(std::filesystem::path(c.output) / "summary.json", final_record.dump(2) + "\n");
+  curves.draw();
   if (distributed) s.comm->barrier();  // nobody leaves before rank 0 has written the run's files
   return summary;
 }

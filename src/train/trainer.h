@@ -4,7 +4,8 @@
 //
 // Run folder (config.output): checkpoint.fvc (latest state), model.fvm (the final model, for fv-embed),
 // train.jsonl (one line per log interval; events "validation", "test", "final"), summary.json (final figures),
-// and optionally the test-set feature CSV.
+// curves.png (loss, accuracy, lr, lambda against step; train.plot, needs gnuplot) and optionally the test-set
+// feature CSV.
 #pragma once
 
 #include <cstdint>

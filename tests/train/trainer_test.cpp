@@ -16,8 +16,10 @@
 #include "core/runtime.h"
 #include "model/backbone.h"
 #include "model/model_file.h"
+#include "plot/gnuplot.h"
 #include "support/jsonl.h"
 #include "support/margin.h"
+#include "support/png.h"
 #include "support/temp_dir.h"
 #include "train/checkpoint.h"
 #include "train/classifier_head.h"
@@ -106,6 +108,8 @@ TEST(Trainer, LossFallsAndEveryArtifactIsWritten) {
   EXPECT_GE(s.test_error, 0.0);
   EXPECT_EQ(log.back().at("event"), "final");
   EXPECT_TRUE(std::filesystem::exists(dir / "run/summary.json"));
+  // The training curves (train.plot, on by default) when gnuplot is installed; without it a warning only.
+  EXPECT_EQ(testing::is_png(dir / "run/curves.png"), !plot::find_gnuplot("gnuplot").empty());
   // The features CSV: one line per test digit, label + 16 values.
   std::ifstream features(dir / "features.csv");
   std::string line;
