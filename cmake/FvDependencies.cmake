@@ -2,13 +2,16 @@
 find_package(Threads REQUIRED)
 
 # LibTorch: Debian's 1.13 (CPU) is found with no hints; a CUDA LibTorch 2.x through CMAKE_PREFIX_PATH.
-find_package(Torch REQUIRED)
-message(STATUS "fv: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
-add_library(fv::torch INTERFACE IMPORTED)
-target_link_libraries(fv::torch INTERFACE ${TORCH_LIBRARIES})
-if(TORCH_CXX_FLAGS)
-  separate_arguments(fv_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
-  target_compile_options(fv::torch INTERFACE ${fv_torch_flags})
+# The fuzz build (FV_FUZZ) compiles no torch code.
+if(NOT FV_FUZZ)
+  find_package(Torch REQUIRED)
+  message(STATUS "fv: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
+  add_library(fv::torch INTERFACE IMPORTED)
+  target_link_libraries(fv::torch INTERFACE ${TORCH_LIBRARIES})
+  if(TORCH_CXX_FLAGS)
+    separate_arguments(fv_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+    target_compile_options(fv::torch INTERFACE ${fv_torch_flags})
+  endif()
 endif()
 
 # HDF5 with its C++ API. Debian ships no CMake config; FindHDF5 goes through h5c++. Its extra

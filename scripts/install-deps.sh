@@ -24,6 +24,8 @@ packages=(
   # GIF photos (OpenCV 4.6 reads no GIF): fv-align / fv-verify decode them with giflib.
   libgif-dev
   gnuplot-nox
+  # The fuzz targets (fuzz/, scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes.
+  clang libclang-rt-dev
   # Real photographs used by tests and the demo (no face data ships with the project).
   python3-skimage opencv-doc
   # Reference implementations the tests compare against (ROC/AUC).

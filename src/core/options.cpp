@@ -216,7 +216,14 @@ bool OptionSet::given(const std::string& key) const {
   return false;
 }
 
-bool OptionSet::parse(int argc, const char* const argv[]) {
+bool OptionSet::parse(int argc, const char* const argv[]) { return parse_impl(argc, argv, nullptr, {}); }
+
+bool OptionSet::parse(int argc, const char* const argv[], std::string_view config_text, const std::string& config_name) {
+  return parse_impl(argc, argv, &config_text, config_name);
+}
+
+bool OptionSet::parse_impl(int argc, const char* const argv[], const std::string_view* config_text_in,
+                           const std::string& config_name) {
   po::options_description meta;
   meta.add_options()("help,h", "show this help and exit")(
       "config", po::value<std::string>(), "INI file with `key = value` lines under [section] headers")(
@@ -267,9 +274,21 @@ bool OptionSet::parse(int argc, const char* const argv[]) {
   }
   refuse_renamed(vm, "", "");
   std::string config_path, config_text;
-  if (vm.count("config")) {
-    config_path = vm["config"].as<std::string>();
-    config_text = read_config_file(config_path);
+  if (config_text_in != nullptr && vm.count("config")) {
+    throw ConfigError(fmt::format("--config is not taken here: the configuration is '{}'", config_name));
+  }
+  if (config_text_in != nullptr || vm.count("config")) {
+    if (config_text_in != nullptr) {
+      config_path = config_name;
+      if (config_text_in->size() > kMaxConfigBytes) {
+        throw ConfigError(fmt::format("config '{}' has {} bytes, more than the {} MiB a config file may have",
+                                      shown(config_name), config_text_in->size(), kMaxConfigBytes >> 20));
+      }
+      config_text.assign(config_text_in->data(), config_text_in->size());
+    } else {
+      config_path = vm["config"].as<std::string>();
+      config_text = read_config_file(config_path);
+    }
     std::istringstream in(config_text);
     try {
       // Values already stored from the command line are kept: the command line wins.

@@ -64,6 +64,9 @@ class OptionSet {
   // from there), and config files that are missing, not
   // regular files, too large or unreadable (naming the path).
   bool parse(int argc, const char* const argv[]);
+  // As parse(), with the INI file's content given in memory (tests, fuzzing) as if --config named a file
+  // `config_name` holding `config_text`; a --config on the command line is then refused.
+  bool parse(int argc, const char* const argv[], std::string_view config_text, const std::string& config_name);
 
   // The resolved configuration as INI text: top-level keys, then one [section] per section.
   std::string resolved_ini() const;
@@ -87,6 +90,8 @@ class OptionSet {
     std::function<std::string()> get;
   };
   void add_binding(Binding binding);
+  // parse() with the INI text from memory (`config_text` non-null) or from the file --config names.
+  bool parse_impl(int argc, const char* const argv[], const std::string_view* config_text, const std::string& config_name);
 
   std::string program_;
   std::string summary_;

@@ -3,9 +3,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <climits>
 #include <cstring>
 #include <fstream>
+#include <istream>
 #include <sstream>
 
 #include "core/check.h"
@@ -15,6 +19,8 @@ namespace fv {
 namespace {
 
 constexpr std::uint32_t kLengthMask = (1u << 29) - 1;
+// RecordReader reads a record's payload in steps of this size (see next()).
+constexpr std::size_t kReadStep = std::size_t{1} << 20;
 
 void put_u32(std::string* out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -156,6 +162,8 @@ RecordReader::~RecordReader() {
 }
 
 void RecordReader::seek(std::uint64_t offset) {
+  FV_CHECK_LE(offset, static_cast<std::uint64_t>(LONG_MAX), FormatError, "'{}': record offset {} is not a file offset",
+              path_.string(), offset);
   FV_CHECK(std::fseek(file_, static_cast<long>(offset), SEEK_SET) == 0, IoError, "cannot seek '{}' to {}",
            path_.string(), offset);
   offset_ = offset;
@@ -182,8 +190,16 @@ bool RecordReader::next(std::string* payload) {
              offset_, start);
     const std::size_t old = payload->size();
     const std::size_t padded = length + (4 - length % 4) % 4;
-    payload->resize(old + padded);
-    const std::size_t body = std::fread(payload->data() + old, 1, padded, file_);
+    // Read in steps, growing the payload only by what arrived: the length comes from the file, and a header
+    // claiming 512 MiB in a 20-byte file must not cost 512 MiB.
+    std::size_t body = 0;
+    while (body < padded) {
+      const std::size_t step = std::min(padded - body, kReadStep);
+      payload->resize(old + body + step);
+      const std::size_t got_now = std::fread(payload->data() + old + body, 1, step, file_);
+      body += got_now;
+      if (got_now < step) break;
+    }
     FV_CHECK(body == padded, FormatError, "'{}': record at byte offset {} is truncated ({} of {} bytes)",
              path_.string(), offset_, body, padded);
     payload->resize(old + length);
@@ -204,17 +220,56 @@ std::string RecordReader::read_at(std::uint64_t offset) {
 std::vector<std::pair<std::uint64_t, std::uint64_t>> read_record_index(const std::filesystem::path& idx_path) {
   std::ifstream in(idx_path);
   FV_CHECK(in.good(), IoError, "cannot open '{}'", idx_path.string());
+  return parse_record_index(in, idx_path.string());
+}
+
+namespace {
+
+// An index lists each record once: a repeated key (e.g. an index whose keys are all 0) would make every sample
+// of that key read the same record. Writers number keys in increasing order, so the check sorts only otherwise.
+void check_unique_keys(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& index, const std::string& name) {
+  bool increasing = true;
+  for (std::size_t i = 1; i < index.size() && increasing; ++i) increasing = index[i - 1].first < index[i].first;
+  if (increasing) return;
+  std::vector<std::pair<std::uint64_t, std::size_t>> keys;  // (key, line among the entries)
+  keys.reserve(index.size());
+  for (std::size_t i = 0; i < index.size(); ++i) keys.emplace_back(index[i].first, i);
+  std::sort(keys.begin(), keys.end());
+  for (std::size_t i = 1; i < keys.size(); ++i) {
+    FV_CHECK(keys[i - 1].first != keys[i].first, FormatError,
+             "{}: key {} is listed twice (entries {} and {} of the index): an index lists each record once", name,
+             keys[i].first, keys[i - 1].second + 1, keys[i].second + 1);
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> parse_record_index(std::istream& in, const std::string& name) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   std::string line;
-  for (int line_no = 1; std::getline(in, line); ++line_no) {
-    if (line.empty()) continue;
-    std::istringstream s(line);
-    std::uint64_t key = 0, offset = 0;
-    std::string rest;
-    FV_CHECK(static_cast<bool>(s >> key >> offset) && !(s >> rest), FormatError,
-             "{}:{}: expected '<key>\\t<offset>', got '{}'", idx_path.string(), line_no, line);
-    out.emplace_back(key, offset);
+  for (std::uint64_t line_no = 1; std::getline(in, line); ++line_no) {
+    std::string_view rest = line;
+    if (!rest.empty() && rest.back() == '\r') rest.remove_suffix(1);
+    if (rest.find_first_not_of(" \t") == std::string_view::npos) continue;
+    // Two decimal fields: from_chars takes no sign, so "-1" is refused rather than read as 2^64 - 1.
+    std::uint64_t values[2] = {0, 0};
+    bool ok = true;
+    for (std::uint64_t& value : values) {
+      const std::size_t start = rest.find_first_not_of(" \t");
+      const char* begin = rest.data() + (start == std::string_view::npos ? rest.size() : start);
+      const char* end = rest.data() + rest.size();
+      const auto [ptr, ec] = std::from_chars(begin, end, value);
+      ok = ok && ec == std::errc() && ptr != begin && value <= static_cast<std::uint64_t>(LONG_MAX);
+      rest = std::string_view(ptr, static_cast<std::size_t>(end - ptr));
+    }
+    ok = ok && rest.find_first_not_of(" \t") == std::string_view::npos;
+    // Only the start of a long line is quoted (a binary file passed by mistake has no line breaks).
+    FV_CHECK(ok, FormatError, "{}:{}: expected '<key>\\t<offset>' (decimal integers below 2^63), got '{}'{}", name,
+             line_no, line.substr(0, 200), line.size() > 200 ? fmt::format("... ({} bytes)", line.size()) : "");
+    out.emplace_back(values[0], values[1]);
   }
+  FV_CHECK(!in.bad(), IoError, "cannot read '{}'", name);
+  check_unique_keys(out, name);
   return out;
 }
 

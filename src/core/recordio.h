@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,8 +85,11 @@ class RecordReader {
 
   // Reads the record at the current position into `payload`; returns false at a clean end of file.
   // Throws FormatError naming the file and byte offset on a bad magic, bad cflag or truncated record.
+  // Memory stays within the bytes the file holds: a header declaring more than the file has left is found
+  // truncated after reading what is there, not met with an allocation of the declared size.
   bool next(std::string* payload);
-  // Moves to `offset` (an offset from the .idx file).
+  // Moves to `offset` (an offset from the .idx file). Throws FormatError for an offset of 2^63 or more,
+  // IoError when the file cannot seek there.
   void seek(std::uint64_t offset);
   std::uint64_t tell() const { return offset_; }
   // Reads the record at `offset`; throws FormatError at end of file.
@@ -97,8 +101,13 @@ class RecordReader {
   std::uint64_t offset_ = 0;
 };
 
-// Parses an .idx file into (key, offset) pairs in file order; throws FormatError naming file and line.
+// Parses an .idx file into (key, offset) pairs in file order: lines "<key><TAB or spaces><offset>" of two
+// decimal integers below 2^63 (an offset fseek and pread accept), blank lines skipped.
+// Throws IoError when it cannot be opened, FormatError naming the file and line for any other line, and naming
+// the key for a key listed twice.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> read_record_index(const std::filesystem::path& idx_path);
+// The same on text already open (`name` names it in messages).
+std::vector<std::pair<std::uint64_t, std::uint64_t>> parse_record_index(std::istream& in, const std::string& name);
 
 // Cuts a .rec/.idx pair back to its first `keep` records (in .idx order): the .idx keeps `keep` lines and
 // the .rec ends right after record keep-1 (both become empty for keep = 0). Used when resuming a killed

@@ -158,7 +158,10 @@ std::unique_ptr<SampleSource> open_recordio(const std::filesystem::path& rec_pat
           unpack_image_record(reader.read_at(zero->second), fmt::format("'{}' record 0", rec_name));
       if (r.header.flag > 0 && r.image.empty()) {
         header = true;
-        FV_CHECK(r.labels.size() >= 2 && r.labels[0] >= 1 && r.labels[1] >= r.labels[0], FormatError,
+        // labels[0] becomes an integer key: a finite value below 2^63 (a float outside the range of the integer
+        // type is undefined behaviour to convert).
+        FV_CHECK(r.labels.size() >= 2 && r.labels[0] >= 1 && r.labels[0] < 0x1p63f && r.labels[1] >= r.labels[0],
+                 FormatError,
                  "'{}' record 0 is a header record but its label vector {} is not a [start, end) key range", rec_name,
                  r.labels.empty() ? std::string("[]") : fmt::format("[{}, ...]", r.labels[0]));
         const auto first = static_cast<std::uint64_t>(r.labels[0]);

@@ -79,6 +79,10 @@ std::string LfwIdFormat::id(std::string_view name, int number) const {
 
 int read_lfw_pairs(const std::filesystem::path& file, const LfwIdFormat& format, const PairSink& sink) {
   ProtocolReader in(file);
+  return read_lfw_pairs(in, format, sink);
+}
+
+int read_lfw_pairs(ProtocolReader& in, const LfwIdFormat& format, const PairSink& sink) {
   std::vector<std::string_view> header;
   read_header(in, header);
   if (header.size() != 2) in.fail("expected the header 'F<TAB>P' (folds and pairs per kind, e.g. '10\t300')");
@@ -90,6 +94,10 @@ int read_lfw_pairs(const std::filesystem::path& file, const LfwIdFormat& format,
 
 void read_lfw_view1(const std::filesystem::path& file, const LfwIdFormat& format, const PairSink& sink) {
   ProtocolReader in(file);
+  read_lfw_view1(in, format, sink);
+}
+
+void read_lfw_view1(ProtocolReader& in, const LfwIdFormat& format, const PairSink& sink) {
   std::vector<std::string_view> header;
   read_header(in, header);
   if (header.size() != 1) in.fail("expected the View 1 header 'N' (pairs per kind, e.g. '1100' or '500')");
@@ -98,6 +106,10 @@ void read_lfw_view1(const std::filesystem::path& file, const LfwIdFormat& format
 
 void read_pair_list(const std::filesystem::path& file, const PairSink& sink) {
   ProtocolReader in(file);
+  read_pair_list(in, sink);
+}
+
+void read_pair_list(ProtocolReader& in, const PairSink& sink) {
   std::vector<std::string_view> f;
   bool any = false;
   while (in.next()) {
@@ -108,7 +120,7 @@ void read_pair_list(const std::filesystem::path& file, const PairSink& sink) {
     sink(f[0], f[1], f[2] == "1", in.line_number());
     any = true;
   }
-  if (!any) throw FormatError(fmt::format("{}: no pairs in the file", file.string()));
+  if (!any) throw FormatError(fmt::format("{}: no pairs in the file", in.file().string()));
 }
 
 PairList parse_lfw_pairs(const std::filesystem::path& file, const LfwIdFormat& format) {

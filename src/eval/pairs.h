@@ -13,6 +13,8 @@
 
 namespace fv::eval {
 
+class ProtocolReader;
+
 // One pair as written in a protocol file: two ids of the embeddings file and the ground truth.
 struct PairRef {
   std::string a;
@@ -58,6 +60,11 @@ void read_lfw_view1(const std::filesystem::path& file, const LfwIdFormat& format
 // skipped. Ids are matched verbatim against the embeddings file. Throws FormatError for a malformed line or
 // a file without pairs.
 void read_pair_list(const std::filesystem::path& file, const PairSink& sink);
+
+// The same three readers on a reader already open (a file, or text in memory: tests, fuzzing).
+int read_lfw_pairs(ProtocolReader& in, const LfwIdFormat& format, const PairSink& sink);
+void read_lfw_view1(ProtocolReader& in, const LfwIdFormat& format, const PairSink& sink);
+void read_pair_list(ProtocolReader& in, const PairSink& sink);
 
 // The same readers collecting the pairs as strings (small files, tests). folds: F for pairs.txt, 1 for View 1,
 // 0 for a pair list.

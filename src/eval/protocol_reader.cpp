@@ -34,6 +34,9 @@ ProtocolReader::ProtocolReader(std::filesystem::path file, std::string what)
   }
 }
 
+ProtocolReader::ProtocolReader(std::string_view text, std::filesystem::path file, std::string what)
+    : file_(std::move(file)), what_(std::move(what)), memory_(text) {}
+
 ProtocolReader::~ProtocolReader() {
   if (in_ != nullptr) std::fclose(in_);
 }
@@ -44,8 +47,16 @@ bool ProtocolReader::next() {
   for (;;) {
     if (pos_ == end_) {
       if (eof_) break;
-      end_ = std::fread(buffer_.data(), 1, buffer_.size(), in_);
       pos_ = 0;
+      if (in_ == nullptr) {  // in memory: the whole text is the one chunk
+        data_ = memory_.data();
+        end_ = memory_.size();
+        eof_ = true;
+        if (end_ == 0) break;
+      } else {
+        data_ = buffer_.data();
+        end_ = std::fread(buffer_.data(), 1, buffer_.size(), in_);
+      }
       if (end_ == 0) {
         if (std::ferror(in_) != 0) {
           throw IoError(fmt::format("{}:{}: read error: {}", file_.string(), number_ + 1, std::strerror(errno)));
@@ -55,7 +66,7 @@ bool ProtocolReader::next() {
       }
     }
     any = true;
-    const char* start = buffer_.data() + pos_;
+    const char* start = data_ + pos_;
     const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
     const std::size_t n = newline != nullptr ? static_cast<std::size_t>(newline - start) : end_ - pos_;
     if (line_.size() + n > kMaxProtocolLineBytes) {

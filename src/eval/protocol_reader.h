@@ -20,6 +20,9 @@ class ProtocolReader {
  public:
   // Throws IoError "cannot open <what> '<file>'" when the file cannot be opened.
   explicit ProtocolReader(std::filesystem::path file, std::string what = "protocol file");
+  // Reads `text` (a file's content already in memory; it must outlive the reader) as if it were the file
+  // `file`, which only names it in messages. Lines, bounds and errors are those of a file with that content.
+  ProtocolReader(std::string_view text, std::filesystem::path file, std::string what = "protocol file");
   ~ProtocolReader();
   ProtocolReader(const ProtocolReader&) = delete;
   ProtocolReader& operator=(const ProtocolReader&) = delete;
@@ -40,8 +43,10 @@ class ProtocolReader {
  private:
   std::filesystem::path file_;
   std::string what_;
-  std::FILE* in_ = nullptr;
+  std::FILE* in_ = nullptr;  // null when reading `memory_`
+  std::string_view memory_;
   std::vector<char> buffer_;
+  const char* data_ = nullptr;  // the current chunk: buffer_ (a file) or memory_ (all of it)
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
   bool eof_ = false;

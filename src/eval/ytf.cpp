@@ -114,6 +114,11 @@ std::string prefix_hint(const std::unordered_map<std::string_view, std::vector<s
 
 YtfPairs parse_ytf_splits(const std::filesystem::path& file) {
   ProtocolReader in(file);
+  return parse_ytf_splits(in);
+}
+
+YtfPairs parse_ytf_splits(ProtocolReader& in) {
+  const std::filesystem::path& file = in.file();
   YtfPairs out;
   out.file = file;
   out.pairs.file = file;

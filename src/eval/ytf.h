@@ -26,6 +26,8 @@
 
 namespace fv::eval {
 
+class ProtocolReader;
+
 struct YtfPairs {
   std::filesystem::path file;
   std::vector<std::string> videos;  // distinct videos ("<person>/<video number>"), in order of first appearance
@@ -40,6 +42,8 @@ struct YtfPairs {
 // twice in its split; FormatError naming the file for splits of unequal size (naming the pair ids a short
 // split lacks, when the file has pair ids) or a file without pairs.
 YtfPairs parse_ytf_splits(const std::filesystem::path& file);
+// The same on a reader already open (a file, or text in memory: tests, fuzzing); `file` is in.file().
+YtfPairs parse_ytf_splits(ProtocolReader& in);
 
 // The frames of video "<person>/<n>" are the rows of the embeddings file whose id is
 // id_prefix + "<person>/<n>/<frame file>": fv-embed run on the folder aligned_images_DB names the frame

@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fv {
@@ -24,9 +26,23 @@ struct TfjsTensor {
 // the manifest's folder. A non-empty `weights` requires a manifest with a single shard in all.
 // Ensures: tensors in manifest order, each with product(shape) values, the shard bytes consumed exactly.
 // Throws IoError (unreadable file), FormatError naming the file and the tensor (bad JSON, missing field,
-// unsupported dtype or quantization, duplicate name, negative dimension, shard size different from what the
-// manifest needs), ConfigError (`weights` given for a manifest with several shards).
+// unsupported dtype or quantization, duplicate name, a dimension that is not a non-negative integer, a shape
+// whose byte size overflows 64 bits, a quantization scale or min that is not finite or maps values outside the
+// float range, shard size different from what the manifest needs), ConfigError (`weights` given for a manifest with several shards).
 std::vector<TfjsTensor> read_tfjs_weights(const std::filesystem::path& manifest, const std::filesystem::path& weights = {});
+
+// One shard's bytes, and the name messages give it (its path).
+struct TfjsShard {
+  std::string name;
+  std::string bytes;
+};
+// Returns the shard a manifest's "paths" entry names (the entry as written); may throw IoError.
+using TfjsShardReader = std::function<TfjsShard(const std::string& path)>;
+
+// As read_tfjs_weights with the manifest's text already in memory (`manifest_name` names it in messages) and
+// every shard it lists read by `read_shard`. Throws FormatError as read_tfjs_weights, and what read_shard throws.
+std::vector<TfjsTensor> parse_tfjs_weights(std::string_view manifest_json, const std::string& manifest_name,
+                                           const TfjsShardReader& read_shard);
 
 // The binary files read_tfjs_weights(manifest, weights) reads, in order (`weights` alone when given).
 // Throws as read_tfjs_weights for an unreadable or malformed manifest.

@@ -148,6 +148,24 @@ TEST(RecordIO, MalformedIndexLineNamesFileAndLine) {
   }
 }
 
+TEST(RecordIO, RepeatedIndexKeysAreRefused) {
+  testing::TempDir dir;
+  testing::write_text(dir / "zeros.idx", "0\t0\n0\t40\n0\t80\n");
+  try {
+    read_record_index(dir / "zeros.idx");
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("zeros.idx: key 0 is listed twice (entries 1 and 2 of the index)"),
+              std::string::npos)
+        << e.what();
+  }
+  // Keys out of order are fine as long as each appears once (insightface's header record 0 may come last).
+  testing::write_text(dir / "shuffled.idx", "2\t80\n0\t0\n1\t40\n");
+  EXPECT_EQ(read_record_index(dir / "shuffled.idx").size(), 3u);
+  testing::write_text(dir / "late.idx", "5\t0\n1\t8\n7\t16\n1\t24\n");
+  EXPECT_THROW(read_record_index(dir / "late.idx"), FormatError);
+}
+
 TEST(RecordIO, TruncateKeepsFirstRecordsAndAppendContinues) {
   testing::TempDir dir;
   const auto rec = dir / "e.rec", idx = dir / "e.idx";

@@ -72,6 +72,31 @@ TEST(TorchStateDictFile, ReadsAHandMadeStateDict) {
   EXPECT_NE(what.find("(BINPERSID): storage record 'data/0' is missing from the archive"), std::string::npos) << what;
 }
 
+// A view of 10^12 elements over a storage of one element (strides 0): refused before anything is allocated.
+TEST(TorchStateDictFile, ExpandedViewsAreRefusedBeforeAllocation) {
+  testing::TempDir dir;
+  auto state_dict = [](const std::string& size_and_stride) {
+    return "\x80\x02}"s + binunicode("w") + "ctorch._utils\n_rebuild_tensor_v2\n((" + binunicode("storage") +
+           "ctorch\nFloatStorage\n" + binunicode("0") + binunicode("cpu") + "K\x01tQ" + "K\x00"s + size_and_stride +
+           "\x89" + "ccollections\nOrderedDict\n)RtRs.";
+  };
+  const float one = 2.f;
+  const std::string storage(reinterpret_cast<const char*>(&one), sizeof one);
+  // size (1000000, 1000000), stride (0, 0)
+  write_archive(dir / "expand.pth", state_dict("J\x40\x42\x0f\x00J\x40\x42\x0f\x00\x86K\x00K\x00\x86"s), {{"0", storage}});
+  const std::string what = format_error([&] { read_torch_state_dict(dir / "expand.pth"); });
+  EXPECT_NE(what.find("expand.pth:data.pkl'"), std::string::npos) << what;
+  EXPECT_NE(what.find("tensor of size 1000000x1000000 stride 0,0 has 1000000000000 elements, more than its storage "
+                      "of 1: an expanded (overlapping) view, refused"),
+            std::string::npos)
+      << what;
+  // The same storage viewed once (size (1, 1)) is read.
+  write_archive(dir / "one.pth", state_dict("K\x01K\x01\x86K\x00K\x00\x86"s), {{"0", storage}});
+  const auto entries = read_torch_state_dict(dir / "one.pth");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].tensor.item<float>(), 2.f);
+}
+
 class PthNesting : public ::testing::TestWithParam<testing::NestingCase> {};
 
 TEST_P(PthNesting, RefusedWithAFormatErrorOnASmallStack) {
