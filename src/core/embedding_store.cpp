@@ -9,6 +9,7 @@
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/error.h"
+#include "core/logging.h"
 
 namespace fv {
 namespace {
@@ -44,8 +45,13 @@ class Handle {
   Closer closer_ = nullptr;
 };
 
+// Before the first HDF5 call: no error stack printed (errors become exceptions), and no library clean-up at exit.
+// HDF5 1.10's exit handler closes the files still open, and a file whose close failed (its flush hit a full disk)
+// is still registered and crashes it (segmentation fault in H5F__close_cb, measured with a file-size limit). Every
+// file here is closed by its Handle before exit, so the clean-up has nothing to do on a normal exit.
 void quiet_hdf5() {
   static const bool done = [] {
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -372,40 +378,66 @@ EmbeddingWriter::EmbeddingWriter(const std::filesystem::path& path, const Embedd
                                   path.string()));
   }
   if (std::filesystem::exists(s.partial)) {
-    s.file = open_file(s.partial, H5F_ACC_RDWR);
-    const EmbeddingAttributes found = read_attributes(s.file.get(), s.partial);
-    if (!same_identity(found, attributes)) {
-      throw ConfigError(fmt::format(
-          "cannot resume '{}': it was written with another model/config (model_hash {} vs {}, config_hash {} vs {}, "
-          "dim {} vs {}); remove it to start again",
-          s.partial.string(), found.model_hash, attributes.model_hash, found.config_hash, attributes.config_hash,
-          found.embedding_dim, attributes.embedding_dim));
+    try {
+      resume(s, options);
+      return;
+    } catch (const FormatError& e) {
+      // A partial file HDF5 cannot read back (a write that failed half-way, e.g. on a full disk, leaves its
+      // metadata torn): set aside, never deleted, and the rows are computed again.
+      s.embeddings = Handle();
+      s.ids = Handle();
+      s.labels = Handle();
+      s.file = Handle();
+      s.attributes = attributes;
+      s.rows = 0;
+      const std::filesystem::path aside(s.partial.string() + ".unreadable");
+      std::filesystem::rename(s.partial, aside);
+      log::warn("cannot resume from '{}' ({}); moved it to '{}' and starting again", s.partial.string(), e.what(),
+                aside.string());
     }
-    s.attributes.created = found.created;
-    s.rows = read_int_attribute(s.file.get(), "rows_committed", s.partial);
-    s.embeddings = open_dataset(s.file.get(), "embeddings", s.partial);
-    s.ids = open_dataset(s.file.get(), "ids", s.partial);
-    const bool has_labels = H5Lexists(s.file.get(), "labels", H5P_DEFAULT) > 0;
-    if (has_labels != options.with_labels) {
-      throw ConfigError(fmt::format("cannot resume '{}': it was written {} labels but this run writes {} labels",
-                                    s.partial.string(), has_labels ? "with" : "without",
-                                    options.with_labels ? "with" : "without"));
-    }
-    if (options.with_labels) s.labels = open_dataset(s.file.get(), "labels", s.partial);
-    // Trim rows written after the last commit (a kill between the data flush and the attribute update).
-    for (Handle* d : {&s.embeddings, &s.ids, &s.labels}) {
-      if (!d->valid()) continue;
-      std::int64_t width = 0;
-      const std::int64_t n = dataset_rows(d->get(), &width);
-      FV_CHECK(n >= s.rows, FormatError, "embeddings file '{}': a dataset has {} rows, fewer than rows_committed {}",
-               s.partial.string(), n, s.rows);
-      if (n > s.rows) {
-        hsize_t dims[2] = {static_cast<hsize_t>(s.rows), static_cast<hsize_t>(width)};
-        checked_io(H5Dset_extent(d->get(), dims), s.partial, "trim uncommitted rows");
-      }
-    }
-    return;
   }
+  create(s, options);
+}
+
+void EmbeddingWriter::resume(Impl& s, const Options& options) {
+  const EmbeddingAttributes& attributes = s.attributes;
+  s.file = open_file(s.partial, H5F_ACC_RDWR);
+  const EmbeddingAttributes found = read_attributes(s.file.get(), s.partial);
+  if (!same_identity(found, attributes)) {
+    throw ConfigError(fmt::format(
+        "cannot resume '{}': it was written with another model/config (model_hash {} vs {}, config_hash {} vs {}, "
+        "dim {} vs {}); remove it to start again",
+        s.partial.string(), found.model_hash, attributes.model_hash, found.config_hash, attributes.config_hash,
+        found.embedding_dim, attributes.embedding_dim));
+  }
+  s.attributes.created = found.created;
+  s.rows = read_int_attribute(s.file.get(), "rows_committed", s.partial);
+  s.embeddings = open_dataset(s.file.get(), "embeddings", s.partial);
+  s.ids = open_dataset(s.file.get(), "ids", s.partial);
+  const bool has_labels = H5Lexists(s.file.get(), "labels", H5P_DEFAULT) > 0;
+  if (has_labels != options.with_labels) {
+    throw ConfigError(fmt::format("cannot resume '{}': it was written {} labels but this run writes {} labels",
+                                  s.partial.string(), has_labels ? "with" : "without",
+                                  options.with_labels ? "with" : "without"));
+  }
+  if (options.with_labels) s.labels = open_dataset(s.file.get(), "labels", s.partial);
+  // Trim rows written after the last commit (a kill between the data flush and the attribute update).
+  for (Handle* d : {&s.embeddings, &s.ids, &s.labels}) {
+    if (!d->valid()) continue;
+    std::int64_t width = 0;
+    const std::int64_t n = dataset_rows(d->get(), &width);
+    FV_CHECK(n >= s.rows, FormatError, "embeddings file '{}': a dataset has {} rows, fewer than rows_committed {}",
+             s.partial.string(), n, s.rows);
+    if (n > s.rows) {
+      hsize_t dims[2] = {static_cast<hsize_t>(s.rows), static_cast<hsize_t>(width)};
+      checked_io(H5Dset_extent(d->get(), dims), s.partial, "trim uncommitted rows");
+    }
+  }
+}
+
+void EmbeddingWriter::create(Impl& s, const Options& options) {
+  const EmbeddingAttributes& attributes = s.attributes;
+  const std::filesystem::path& path = s.final_path;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   s.file = Handle(H5Fcreate(s.partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
   if (!s.file.valid()) throw IoError(fmt::format("cannot create HDF5 file '{}'", s.partial.string()));

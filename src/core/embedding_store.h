@@ -76,7 +76,9 @@ class EmbeddingWriter {
   };
 
   // Opens "<path>.partial" when it exists (resume: its attributes must equal `attributes` except
-  // `created`, else ConfigError), or creates it. rows() then tells how many rows are already stored.
+  // `created`, else ConfigError), or creates it. rows() then tells how many rows are already stored. A partial
+  // file HDF5 cannot read back (torn by a write that failed, e.g. on a full disk) is renamed
+  // "<path>.partial.unreadable", with a warning, and a new one is started.
   // Throws IoError / FormatError as read_embeddings does; ConfigError if `path` itself already exists
   // (a finished file is never appended to).
   EmbeddingWriter(const std::filesystem::path& path, const EmbeddingAttributes& attributes, Options options);
@@ -105,6 +107,9 @@ class EmbeddingWriter {
 
  private:
   struct Impl;
+  // The constructor's two cases: reopen "<path>.partial" (FormatError when HDF5 cannot read it back), or create it.
+  static void resume(Impl& s, const Options& options);
+  static void create(Impl& s, const Options& options);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -2,6 +2,9 @@
 #include "core/embedding_store.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
 #include <hdf5.h>
 
 #include <random>
@@ -207,6 +210,28 @@ TEST(EmbeddingStore, ResumeWithAnotherModelIsRefused) {
   { EmbeddingWriter w(path, set.attributes, {}); }
   set.attributes.model_hash = "other";
   EXPECT_THROW(EmbeddingWriter(path, set.attributes, {}), ConfigError);
+}
+
+TEST(EmbeddingStore, AnUnreadablePartialFileIsSetAsideAndTheWriterStartsAgain) {
+  testing::TempDir dir;
+  EmbeddingSet set = make_set(4, 2, false, false, 8);
+  const auto path = dir / "t.h5";
+  testing::write_text(EmbeddingWriter::partial_path(path), "\x89HDF\r\n torn by a full disk");
+  {
+    EmbeddingWriter w(path, set.attributes, {});
+    EXPECT_EQ(w.rows(), 0);
+    w.append(set.embeddings, set.ids);
+    w.finish();
+  }
+  EXPECT_EQ(read_embeddings(path).ids, set.ids);
+  std::ifstream aside(dir / "t.h5.partial.unreadable", std::ios::binary);  // kept, byte for byte
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(aside), {}), "\x89HDF\r\n torn by a full disk");
+  // Another model's readable partial file is still refused, not set aside.
+  const auto other = dir / "o.h5";
+  { EmbeddingWriter w(other, set.attributes, {}); }
+  set.attributes.model_hash = "other";
+  EXPECT_THROW(EmbeddingWriter(other, set.attributes, {}), ConfigError);
+  EXPECT_FALSE(std::filesystem::exists(dir / "o.h5.partial.unreadable"));
 }
 
 TEST(EmbeddingStore, InconsistentSetIsRefused) {
