@@ -49,7 +49,26 @@ AlignRunResult run_align(const AlignConfig& config, const std::string& config_in
   const auto start = std::chrono::steady_clock::now();
   AlignRunResult result;
   const fs::path out_dir(config.output_dir);
+  const fs::path images_dir = out_dir / "images";
+  if (config.write_images && fs::is_directory(config.input)) {
+    // Outputs are images/<path under the input folder>: when images/ is the input folder, or one holds the
+    // other, aligned faces would replace photos or become inputs of the next (resumed) run.
+    std::error_code ec1, ec2;
+    const fs::path in = fs::weakly_canonical(config.input, ec1);
+    const fs::path images = fs::weakly_canonical(images_dir, ec2);
+    if (!ec1 && !ec2 && (in == images || path_is_within(in, images) || path_is_within(images, in))) {
+      throw ConfigError(fmt::format(
+          "output.dir: the aligned images would go to '{}', which {} the input folder '{}': choose an output.dir "
+          "outside the input folder, whose images/ is not the input folder either",
+          images_dir.string(), in == images ? "is" : path_is_within(in, images) ? "holds" : "lies inside",
+          config.input));
+    }
+  }
   fs::create_directories(out_dir);
+  // Temporaries of an earlier fv-align that was killed (kill -9, power loss) while writing; those of live
+  // processes (other shards sharing this output.dir) are kept.
+  const std::size_t stale = remove_stale_temporaries(out_dir, false) + remove_stale_temporaries(images_dir, true);
+  if (stale > 0) log::info("removed {} stale temporary files left in '{}' by a killed run", stale, out_dir.string());
   const std::string suffix = config.shard_suffix();
   write_file_atomic(out_dir / ("align" + suffix + ".ini"), config_ini);
 
@@ -207,6 +226,22 @@ AlignRunResult run_align(const AlignConfig& config, const std::string& config_in
             const std::string rel = fmt::format("images/{}{}{}", item.relative,
                                                 f.row.faces > 1 ? fmt::format("_{}", f.row.face) : "",
                                                 image_extension(config.format));
+            // Last line of defence (item.relative is confined by construction): nothing is written outside
+            // images/ or over the input itself.
+            std::error_code ec;
+            std::string refused;
+            if (!path_is_within(out_dir / rel, images_dir)) {
+              refused = fmt::format("output path '{}' leaves output.dir/images", rel);
+            } else if (fs::equivalent(out_dir / rel, item.path, ec)) {
+              refused = fmt::format("output path '{}' is the input file itself", rel);
+            }
+            if (!refused.empty()) {
+              log::warn("'{}': {}; not written", item.path, refused);
+              f.row.status = AlignStatus::kError;
+              f.row.detail = refused + "; not written";
+              f.encoded.clear();
+              continue;
+            }
             write_file_atomic(out_dir / rel, f.encoded);
             f.row.output = rel;
           }

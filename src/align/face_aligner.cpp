@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <system_error>
+
+#include "core/logging.h"
 #include "face/image_io.h"
 
 namespace fv {
@@ -21,6 +25,29 @@ ManifestRow FaceAligner::base_row(const InputItem& item) const {
 }
 
 std::vector<AlignOutput> FaceAligner::process(const InputItem& item) {
+  namespace fs = std::filesystem;
+  auto problem_row = [&](AlignStatus status, std::string detail) {
+    AlignOutput f;
+    f.row = base_row(item);
+    f.row.status = status;
+    f.row.detail = std::move(detail);
+    log::warn("'{}': {} (status {})", item.path, f.row.detail, status_name(status));
+    return std::vector<AlignOutput>{f};
+  };
+  if (!item.problem.empty()) return problem_row(item.problem_status, item.problem);
+  // Only regular files are opened: a FIFO would block the reader and a device such as /dev/zero never ends.
+  // (A missing file is left to the decoder, which names it status missing.)
+  std::error_code ec;
+  const fs::file_status st = fs::status(item.path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return problem_row(AlignStatus::kUnreadable,
+                       ec == std::errc::too_many_symbolic_link_levels
+                           ? "symbolic link loop"
+                           : fmt::format("cannot look up the file: {}", ec.message()));
+  }
+  if (!ec && !fs::is_regular_file(st)) {
+    return problem_row(AlignStatus::kUnreadable, fmt::format("{}, not read", file_type_name(st.type())));
+  }
   const DecodedImage decoded = decode_image_file(item.path, config_.decode_limits());
   if (decoded.status != DecodeStatus::kOk) {
     AlignOutput f;
@@ -47,6 +74,23 @@ std::vector<AlignOutput> FaceAligner::process_image(const InputItem& item, const
   hint.box = item.box;
   hint.has_landmarks = item.has_landmarks;
   hint.landmarks = item.landmarks;
+  // A given box that does not overlap the image at all would be warped into a black face reported ok.
+  // (A box partly outside is fine: the warp fills the outside with black, as for a face at the border.)
+  if (item.has_box && (item.box.x >= bgr.cols || item.box.y >= bgr.rows || item.box.x + item.box.w <= 0 ||
+                       item.box.y + item.box.h <= 0)) {
+    AlignOutput f;
+    f.row = base_row(item);
+    f.row.status = AlignStatus::kBoxOutsideImage;
+    f.row.has_box = true;
+    f.row.x = item.box.x;
+    f.row.y = item.box.y;
+    f.row.w = item.box.w;
+    f.row.h = item.box.h;
+    f.row.detail = fmt::format("the list's box {} {} {} {} lies entirely outside the {}x{} image", item.box.x,
+                               item.box.y, item.box.w, item.box.h, bgr.cols, bgr.rows);
+    log::warn("'{}' line {}: {} (status {})", item.path, item.line, f.row.detail, status_name(f.row.status));
+    return {f};
+  }
   const FaceAlignResult result = align_face(bgr, context_, hint);
 
   if (result.status != FaceAlignStatus::kOk) {

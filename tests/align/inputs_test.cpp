@@ -1,7 +1,14 @@
-// Tests for input enumeration: folder order and labels, list files and their errors, shard slices.
+// Tests for input enumeration: folder order and labels, list files and their errors, shard slices, output
+// names confined under images/, and rows for entries that cannot be read.
 #include "align/inputs.h"
 
 #include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
 
 #include "core/error.h"
 #include "support/temp_dir.h"
@@ -101,6 +108,112 @@ TEST(Inputs, ShardsPartitionContiguously) {
     c.shard = bad;
     EXPECT_THROW(c.shard_index(), ConfigError) << bad;
   }
+}
+
+namespace fs = std::filesystem;
+
+std::map<std::string, InputItem> items_by_relative(const InputSet& s) {
+  std::map<std::string, InputItem> out;
+  for (const auto& item : s.items) out[item.relative] = item;
+  return out;
+}
+
+TEST(Inputs, ConfinedStemHasNoRootAndNoParentComponents) {
+  EXPECT_EQ(confined_stem("anna/x.jpg"), "anna/x");
+  EXPECT_EQ(confined_stem("../x.jpg"), "x");
+  EXPECT_EQ(confined_stem("a/../../b/./c.png"), "b/c");
+  EXPECT_EQ(confined_stem("/data/set/y.jpg"), "data/set/y");
+  EXPECT_EQ(confined_stem("../../.."), "_");
+  EXPECT_EQ(confined_stem("/"), "_");
+  EXPECT_EQ(confined_stem("a/....jpg"), "a/...");
+  EXPECT_EQ(confined_stem("a/..."), "a/...");
+  EXPECT_EQ(confined_stem(".hidden"), ".hidden");
+  EXPECT_TRUE(path_is_within("out/images/a/b.jpg", "out/images"));
+  EXPECT_TRUE(path_is_within("out/images/a/../b.jpg", "out/images/"));
+  EXPECT_FALSE(path_is_within("out/images/../src/b.jpg", "out/images"));
+  EXPECT_FALSE(path_is_within("out/images", "out/images"));
+  EXPECT_FALSE(path_is_within("out/imagesX/a.jpg", "out/images"));
+  EXPECT_FALSE(path_is_within("/etc/passwd", "out"));
+}
+
+// A list line with '..' or an absolute path outside the root gets a name under images/ without '..';
+// names that then coincide get "_L<line>"; the manifest's path stays the one the list gave.
+TEST(Inputs, ListPathsOutsideTheRootAreConfined) {
+  testing::TempDir dir;
+  const fs::path root = dir / "set";
+  const std::string outside = (dir / "elsewhere" / "y.jpg").string();
+  testing::write_text(root / "list.txt", "../x.jpg\nx.jpg\n" + outside + "\n" + (root / "p" / "in.jpg").string() +
+                                             "\np/../../../z.jpg\n");
+  AlignConfig c;
+  c.input = (root / "list.txt").string();
+  const InputSet s = collect_inputs(c);
+  ASSERT_EQ(s.items.size(), 5u);
+  EXPECT_EQ(s.items[0].relative, "x_L1");
+  EXPECT_EQ(s.items[0].path, (dir / "x.jpg").string());
+  EXPECT_EQ(s.items[1].relative, "x_L2");
+  EXPECT_EQ(s.items[2].relative, confined_stem(outside));
+  EXPECT_EQ(s.items[2].relative.find(".."), std::string::npos);
+  EXPECT_EQ(s.items[2].path, outside);
+  EXPECT_EQ(s.items[3].relative, "p/in");  // absolute but inside the root: its path under the root
+  EXPECT_EQ(s.items[4].relative, "z");
+  for (const auto& item : s.items) {
+    EXPECT_TRUE(path_is_within(dir / "out" / "images" / (item.relative + ".jpg"), dir / "out" / "images"))
+        << item.relative;
+  }
+}
+
+// Links are named where they sit under the root (never by their target); what cannot be an image is an item
+// with a problem (a row), not skipped.
+TEST(Inputs, FolderLinksAndSpecialFilesAreNamedUnderTheRoot) {
+  testing::TempDir dir;
+  const fs::path root = dir / "set";
+  testing::write_text(root / "anna" / "a.jpg", "x");
+  testing::write_text(root / "anna" / "a.png", "x");  // same stem: a_jpg, a_png
+  testing::write_text(dir / "outside" / "y.jpg", "x");
+  testing::write_text(dir / "outside_dir" / "z.jpg", "x");
+  fs::create_symlink(dir / "outside" / "y.jpg", root / "anna" / "link.jpg");
+  fs::create_symlink(dir / "outside_dir", root / "linked");
+  fs::create_symlink("self.jpg", root / "anna" / "self.jpg");
+  fs::create_symlink(dir / "nowhere.jpg", root / "anna" / "dangling.jpg");
+  fs::create_symlink("..", root / "anna" / "up");
+  fs::create_symlink("/dev/zero", root / "anna" / "zero.jpg");
+  ASSERT_EQ(::mkfifo((root / "anna" / "pipe.jpg").c_str(), 0600), 0);
+  AlignConfig c;
+  c.input = root.string();
+  const auto items = items_by_relative(collect_inputs(c));
+  ASSERT_EQ(items.size(), 9u);
+  EXPECT_TRUE(items.at("anna/a_jpg").problem.empty());
+  EXPECT_TRUE(items.at("anna/a_png").problem.empty());
+  EXPECT_TRUE(items.at("anna/link").problem.empty());
+  EXPECT_EQ(items.at("anna/link").path, (root / "anna" / "link.jpg").string());
+  EXPECT_TRUE(items.at("linked/z").problem.empty());
+  EXPECT_EQ(items.at("linked/z").identity, "linked");
+  EXPECT_EQ(items.at("anna/self").problem_status, AlignStatus::kUnreadable);
+  EXPECT_NE(items.at("anna/self").problem.find("loop"), std::string::npos) << items.at("anna/self").problem;
+  EXPECT_EQ(items.at("anna/dangling").problem_status, AlignStatus::kMissing);
+  EXPECT_NE(items.at("anna/dangling").problem.find("dangling"), std::string::npos);
+  EXPECT_NE(items.at("anna/up").problem.find("loop"), std::string::npos) << items.at("anna/up").problem;
+  EXPECT_NE(items.at("anna/zero").problem.find("character device"), std::string::npos);
+  EXPECT_NE(items.at("anna/pipe").problem.find("FIFO"), std::string::npos);
+  for (const auto& [rel, item] : items) EXPECT_EQ(item.identity, rel.substr(0, rel.find('/'))) << rel;
+}
+
+TEST(Inputs, FolderWithoutReadPermissionIsAnItem) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads folders whatever their permissions";
+  testing::TempDir dir;
+  const fs::path root = dir / "set";
+  testing::write_text(root / "anna" / "a.jpg", "x");
+  testing::write_text(root / "bob" / "b.jpg", "x");
+  fs::permissions(root / "anna", fs::perms::none);
+  AlignConfig c;
+  c.input = root.string();
+  const InputSet s = collect_inputs(c);
+  fs::permissions(root / "anna", fs::perms::owner_all);
+  ASSERT_EQ(s.items.size(), 2u);
+  EXPECT_EQ(s.items[0].path, (root / "anna").string());
+  EXPECT_EQ(s.items[0].identity, "anna");
+  EXPECT_NE(s.items[0].problem.find("cannot list"), std::string::npos) << s.items[0].problem;
+  EXPECT_TRUE(s.items[1].problem.empty());
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Dataset-scale tests of run_align: malformed-input folder, resume after a kill, thread and shard invariance.
+// Dataset-scale tests of run_align: malformed-input folder, resume after a kill, thread and shard invariance,
+// outputs confined to output.dir, entries that cannot be read, list boxes outside the image.
 #include "align/align_run.h"
 
 #include <gtest/gtest.h>
@@ -8,11 +9,16 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
+#include "align/inputs.h"
 #include "align/manifest.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -277,6 +283,255 @@ TEST(AlignRun, SeveralFacesPolicies) {
   center.policy = MultiFacePolicy::kLargest;
   run(center);
   EXPECT_EQ(read_manifest(dir / "center" / "manifest.csv").rows.size(), 1u);
+}
+
+}  // namespace
+}  // namespace fv
+
+// Issue #19: outputs confined to output.dir, stale temporaries, rows for entries that cannot be read, boxes
+// outside the image.
+namespace fv {
+namespace {
+
+std::string encoded_face(int shift) {
+  cv::Mat v;
+  testing::astronaut_250().convertTo(v, -1, 1.0, shift);
+  std::vector<unsigned char> jpg;
+  cv::imencode(".jpg", v, jpg);
+  return std::string(jpg.begin(), jpg.end());
+}
+
+// Every file under `dir`, relative to it (the files a run wrote, or a tree that must be left alone).
+std::set<std::string> files_under(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out.insert(fs::relative(e.path(), dir).generic_string());
+  }
+  return out;
+}
+
+// Each ok row names an output under output.dir/images/ that exists.
+void expect_outputs_inside(const fs::path& out, const ManifestState& m) {
+  for (const auto& row : m.rows) {
+    if (row.status != AlignStatus::kOk) continue;
+    EXPECT_EQ(row.output.rfind("images/", 0), 0u) << row.output;
+    EXPECT_EQ(row.output.find(".."), std::string::npos) << row.output;
+    EXPECT_TRUE(fs::is_regular_file(out / row.output)) << row.output;
+  }
+}
+
+TEST(AlignRunConfinement, SymlinkToAFileOutsideTheRootIsNamedByTheLink) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  const std::string original = encoded_face(0);
+  write_file_atomic(dir / "outside" / "y.jpg", original);
+  fs::create_directories(dir / "in" / "anna");
+  fs::create_symlink(dir / "outside" / "y.jpg", dir / "in" / "anna" / "link.jpg");
+  run(base_config(dir / "in", dir / "out"));
+  const ManifestState m = read_manifest(dir / "out" / "manifest.csv");
+  ASSERT_EQ(m.rows.size(), 1u);
+  EXPECT_EQ(m.rows[0].status, AlignStatus::kOk) << m.rows[0].detail;
+  EXPECT_EQ(m.rows[0].input, (dir / "in" / "anna" / "link.jpg").string());
+  EXPECT_EQ(m.rows[0].output, "images/anna/link.jpg");
+  EXPECT_EQ(read_file(dir / "outside" / "y.jpg"), original);
+  EXPECT_EQ(files_under(dir / "outside"), std::set<std::string>{"y.jpg"});
+}
+
+TEST(AlignRunConfinement, SymlinkedSubFolderIsNamedByTheLink) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  write_file_atomic(dir / "outside" / "zoe" / "z.jpg", encoded_face(5));
+  fs::create_directories(dir / "in");
+  fs::create_symlink(dir / "outside" / "zoe", dir / "in" / "linked");
+  fs::create_symlink(dir / "in", dir / "outside" / "zoe" / "back");  // back to the root: a row, no descent
+  run(base_config(dir / "in", dir / "out"));
+  const auto rows = rows_by_file(dir / "out" / "manifest.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows.at("z.jpg").status, AlignStatus::kOk) << rows.at("z.jpg").detail;
+  EXPECT_EQ(rows.at("z.jpg").output, "images/linked/z.jpg");
+  EXPECT_EQ(rows.at("z.jpg").identity, "linked");
+  EXPECT_EQ(rows.at("back").status, AlignStatus::kUnreadable);
+  EXPECT_NE(rows.at("back").detail.find("loop"), std::string::npos) << rows.at("back").detail;
+  EXPECT_EQ(files_under(dir / "outside"), std::set<std::string>{"zoe/z.jpg"});
+}
+
+TEST(AlignRunConfinement, ParentAndAbsolutePathsInAListStayUnderImages) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  const std::string up = encoded_face(0), abs = encoded_face(10);
+  write_file_atomic(dir / "x.jpg", up);
+  write_file_atomic(dir / "far" / "away" / "y.jpg", abs);
+  testing::write_text(dir / "set" / "list.txt", "../x.jpg\n" + (dir / "far" / "away" / "y.jpg").string() + "\n");
+  run(base_config(dir / "set" / "list.txt", dir / "out"));
+  const ManifestState m = read_manifest(dir / "out" / "manifest.csv");
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.rows[0].input, (dir / "x.jpg").string());
+  EXPECT_EQ(m.rows[0].output, "images/x.jpg");
+  EXPECT_EQ(m.rows[1].input, (dir / "far" / "away" / "y.jpg").string());
+  EXPECT_EQ(m.rows[1].output, "images/" + confined_stem(dir / "far" / "away" / "y.jpg") + ".jpg");
+  expect_outputs_inside(dir / "out", m);
+  EXPECT_EQ(read_file(dir / "x.jpg"), up);
+  EXPECT_EQ(read_file(dir / "far" / "away" / "y.jpg"), abs);
+}
+
+// The reported case: output.dir = the input folder's parent. A '..' line and a link out of the input folder
+// used to write onto the photos themselves (exit 0); an input folder named images/ is refused outright.
+TEST(AlignRunConfinement, OutputDirIsTheInputFoldersParent) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  const fs::path d = dir / "d";
+  const std::string photo = encoded_face(0), other = encoded_face(-10);
+  write_file_atomic(d / "in" / "anna" / "x.jpg", photo);
+  write_file_atomic(d / "src" / "y.jpg", other);
+  fs::create_symlink(d / "src" / "y.jpg", d / "in" / "anna" / "y.jpg");
+  testing::write_text(d / "list" / "list.txt", "../in/anna/x.jpg\n../src/y.jpg\n");
+
+  run(base_config(d / "in", d));  // folder walk: images/anna/x.jpg, images/anna/y.jpg
+  AlignConfig list = base_config(d / "list" / "list.txt", d);
+  list.manifest = (d / "manifest-list.csv").string();
+  run(list);  // list: images/in/anna/x.jpg, images/src/y.jpg (the '..' dropped)
+  EXPECT_EQ(read_file(d / "in" / "anna" / "x.jpg"), photo);
+  EXPECT_EQ(read_file(d / "src" / "y.jpg"), other);
+  const ManifestState walk = read_manifest(d / "manifest.csv");
+  const ManifestState listed = read_manifest(d / "manifest-list.csv");
+  ASSERT_EQ(walk.rows.size(), 2u);
+  ASSERT_EQ(listed.rows.size(), 2u);
+  EXPECT_EQ(walk.rows[1].output, "images/anna/y.jpg");
+  EXPECT_EQ(listed.rows[0].output, "images/in/anna/x.jpg");
+  EXPECT_EQ(listed.rows[1].output, "images/src/y.jpg");
+  expect_outputs_inside(d, walk);
+  expect_outputs_inside(d, listed);
+
+  // Input folder d2/images and output.dir d2: images/<name> would be the photo itself.
+  const fs::path d2 = dir / "d2";
+  write_file_atomic(d2 / "images" / "anna" / "x.jpg", photo);
+  EXPECT_THROW(run(base_config(d2 / "images", d2)), ConfigError);
+  EXPECT_THROW(run(base_config(d2, d2 / "aligned")), ConfigError);  // outputs inside the input tree
+  EXPECT_EQ(read_file(d2 / "images" / "anna" / "x.jpg"), photo);
+  // A list whose root is output.dir/images: the one output that is its own input is refused, not written.
+  testing::write_text(d2 / "list.txt", "anna/x.jpg\n");
+  AlignConfig self = base_config(d2 / "list.txt", d2);
+  self.list_root = (d2 / "images").string();
+  run(self);
+  const ManifestState s = read_manifest(d2 / "manifest.csv");
+  ASSERT_EQ(s.rows.size(), 1u);
+  EXPECT_EQ(s.rows[0].status, AlignStatus::kError);
+  EXPECT_NE(s.rows[0].detail.find("is the input file itself"), std::string::npos) << s.rows[0].detail;
+  EXPECT_TRUE(s.rows[0].output.empty());
+  EXPECT_EQ(read_file(d2 / "images" / "anna" / "x.jpg"), photo);
+}
+
+TEST(AlignRun, StaleTemporariesOfAKilledRunAreRemoved) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  make_face_dataset(dir / "in");
+  AlignConfig c = base_config(dir / "in", dir / "out");
+  c.max_items = 2;
+  run(c);
+  // A process that has exited: its pid names the temporaries a kill -9 leaves behind.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const fs::path stale = dir / "out" / "images" / "anna" / fmt::format(".img2.jpg.tmp.{}.0", child);
+  const fs::path stale_top = dir / "out" / fmt::format(".manifest.csv.tmp.{}.3", child);
+  const fs::path live = dir / "out" / "images" / fmt::format(".x.jpg.tmp.{}.0", ::getppid());  // a live process
+  write_file_atomic(stale, "half a JPEG");
+  write_file_atomic(stale_top, "half a manifest");
+  write_file_atomic(live, "being written");
+  c.max_items = 0;
+  const AlignRunResult r = run(c);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(stale_top));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_EQ(r.processed, 4u);
+  const ManifestState m = read_manifest(dir / "out" / "manifest.csv");
+  ASSERT_EQ(m.rows.size(), 6u);
+  for (const auto& row : m.rows) {
+    EXPECT_EQ(row.status, AlignStatus::kOk) << row.input << ": " << row.detail;
+    EXPECT_EQ(cv::imread((dir / "out" / row.output).string()).cols, 112) << row.output;
+  }
+}
+
+// Entries that used to be skipped without a row or a log line: each is now a row, and nothing blocks.
+TEST(AlignRun, EntriesThatCannotBeReadGetRows) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  const fs::path p = dir / "in" / "p";
+  write_file_atomic(p / "ok.jpg", encoded_face(0));
+  fs::create_symlink("self.jpg", p / "self.jpg");
+  fs::create_symlink(dir / "gone.jpg", p / "dangling.jpg");
+  ASSERT_EQ(::mkfifo((p / "pipe.jpg").c_str(), 0600), 0);
+  fs::create_symlink("/dev/zero", p / "x.jpg");
+  run(base_config(dir / "in", dir / "out"));
+  const auto rows = rows_by_file(dir / "out" / "manifest.csv");
+  const std::map<std::string, std::pair<AlignStatus, std::string>> expected{
+      {"ok.jpg", {AlignStatus::kOk, ""}},
+      {"self.jpg", {AlignStatus::kUnreadable, "symbolic link loop"}},
+      {"dangling.jpg", {AlignStatus::kMissing, "dangling symbolic link"}},
+      {"pipe.jpg", {AlignStatus::kUnreadable, "a FIFO, not read"}},
+      {"x.jpg", {AlignStatus::kUnreadable, "symbolic link to a character device, not read"}}};
+  ASSERT_EQ(rows.size(), expected.size());
+  for (const auto& [name, want] : expected) {
+    ASSERT_TRUE(rows.count(name)) << name;
+    EXPECT_EQ(rows.at(name).status, want.first) << name << ": " << rows.at(name).detail;
+    EXPECT_NE(rows.at(name).detail.find(want.second), std::string::npos) << name << ": " << rows.at(name).detail;
+    EXPECT_EQ(rows.at(name).identity, "p");
+  }
+  // The same checks guard list items (opened by name, not found by the walk).
+  testing::write_text(dir / "list.txt", "in/p/pipe.jpg\nin/p/x.jpg\nin/p\nin/p/ok.jpg\n");
+  run(base_config(dir / "list.txt", dir / "out_list"));
+  const ManifestState m = read_manifest(dir / "out_list" / "manifest.csv");
+  ASSERT_EQ(m.rows.size(), 4u);
+  EXPECT_EQ(m.rows[0].detail, "a FIFO, not read");
+  EXPECT_EQ(m.rows[1].detail, "a character device, not read");
+  EXPECT_EQ(m.rows[2].detail, "a folder, not read");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(m.rows[i].status, AlignStatus::kUnreadable) << i;
+  EXPECT_EQ(m.rows[3].status, AlignStatus::kOk);
+}
+
+TEST(AlignRun, FolderWithoutReadPermissionGetsARow) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads folders whatever their permissions";
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  write_file_atomic(dir / "in" / "anna" / "a.jpg", encoded_face(0));
+  write_file_atomic(dir / "in" / "bob" / "b.jpg", encoded_face(5));
+  fs::permissions(dir / "in" / "anna", fs::perms::none);
+  const AlignRunResult r = run(base_config(dir / "in", dir / "out"));
+  fs::permissions(dir / "in" / "anna", fs::perms::owner_all);
+  const ManifestState m = read_manifest(dir / "out" / "manifest.csv");
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.rows[0].input, (dir / "in" / "anna").string());
+  EXPECT_EQ(m.rows[0].status, AlignStatus::kUnreadable);
+  EXPECT_NE(m.rows[0].detail.find("cannot list the folder"), std::string::npos) << m.rows[0].detail;
+  EXPECT_EQ(m.rows[1].status, AlignStatus::kOk);
+  EXPECT_EQ(r.counts.rows.at("unreadable"), 1u);
+}
+
+TEST(AlignRun, ListBoxEntirelyOutsideTheImageIsNotOk) {
+  if (!testing::have_photos()) GTEST_SKIP() << "photos not installed";
+  testing::TempDir dir;
+  write_file_atomic(dir / "in" / "p" / "a.jpg", encoded_face(0));  // 250x250, face near 75..175
+  testing::write_text(dir / "in" / "list.txt",
+                      "p/a.jpg 300 40 100 100\n"   // right of the image
+                      "p/a.jpg -150 60 120 120\n"  // left of it
+                      "p/a.jpg 60 -20 130 130\n"   // partly above it: ok
+                      "p/a.jpg 180 60 100 100\n"); // partly right of it: ok
+  const AlignRunResult r = run(base_config(dir / "in" / "list.txt", dir / "out"));
+  const ManifestState m = read_manifest(dir / "out" / "manifest.csv");
+  ASSERT_EQ(m.rows.size(), 4u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(m.rows[i].status, AlignStatus::kBoxOutsideImage) << i << ": " << m.rows[i].detail;
+    EXPECT_NE(m.rows[i].detail.find("entirely outside the 250x250 image"), std::string::npos) << m.rows[i].detail;
+    EXPECT_TRUE(m.rows[i].output.empty());
+    EXPECT_TRUE(m.rows[i].has_box);
+  }
+  EXPECT_FLOAT_EQ(m.rows[0].x, 300.f);
+  EXPECT_EQ(m.rows[2].status, AlignStatus::kOk) << m.rows[2].detail;
+  EXPECT_EQ(m.rows[3].status, AlignStatus::kOk) << m.rows[3].detail;
+  EXPECT_TRUE(fs::exists(dir / "out" / m.rows[3].output));
+  EXPECT_EQ(r.counts.rows.at("box_outside_image"), 2u);
+  EXPECT_NE(read_file(dir / "out" / "summary.json").find("\"box_outside_image\": 2"), std::string::npos);
 }
 
 }  // namespace
