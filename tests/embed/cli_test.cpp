@@ -11,6 +11,7 @@
 
 #include "core/embedding_store.h"
 #include "support/command.h"
+#include "support/synth.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -21,13 +22,7 @@ using testing::run_command;
 
 // 40 identities x 10 images, 64x64: raw-pixel embeddings of 4,096 floats, 256 KiB per batch of 16.
 std::filesystem::path make_synth(const testing::TempDir& dir) {
-  const auto out = dir / "synth";
-  const CommandResult r = run_command(fmt::format(
-      "{} --synth.output {} --synth.identities 40 --synth.images_per_identity 10 --synth.width 64 --synth.height 64 "
-      "--synth.render_scale 1 --threads 2",
-      FV_SYNTH_BIN, out.string()));
-  EXPECT_EQ(r.code, 0) << r.output;
-  return out / "images";
+  return testing::make_synth_images(FV_SYNTH_BIN, dir / "synth", 40, 10);
 }
 
 std::string embed(const std::filesystem::path& images, const std::filesystem::path& output) {

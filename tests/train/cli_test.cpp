@@ -19,6 +19,7 @@
 #include "support/command.h"
 #include "support/jsonl.h"
 #include "support/margin.h"
+#include "support/synth.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -28,15 +29,9 @@ using CliRun = testing::CommandResult;
 
 CliRun run(const std::string& command) { return testing::run_command(command); }
 
-// 12 synthetic identities x 8 images, 64x64 (small and fast).
+// 20 synthetic identities x 8 images, 64x64 (small and fast).
 std::filesystem::path make_synth(const testing::TempDir& dir) {
-  const auto out = dir / "synth";
-  const CliRun r = run(fmt::format(
-      "{} --synth.output {} --synth.identities 20 --synth.images_per_identity 8 --synth.width 64 --synth.height 64 "
-      "--synth.render_scale 1 --threads 2",
-      FV_SYNTH_BIN, out.string()));
-  EXPECT_EQ(r.code, 0) << r.output;
-  return out / "images";
+  return testing::make_synth_images(FV_SYNTH_BIN, dir / "synth", 20, 8);
 }
 
 std::string train_args(const std::filesystem::path& images, const std::filesystem::path& output, int steps,
