@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/logging.h"
 
 namespace fv {
 namespace {
@@ -96,14 +98,45 @@ bool has_image_extension(const std::filesystem::path& path) {
 }
 
 std::vector<std::filesystem::path> list_image_files(const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) throw IoError(fmt::format("'{}' is not a readable folder", root.string()));
-  std::vector<std::filesystem::path> files;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, std::filesystem::directory_options::follow_directory_symlink, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file() && has_image_extension(it->path())) files.push_back(std::filesystem::relative(it->path(), root));
+  if (!fs::is_directory(root, ec)) throw IoError(fmt::format("'{}' is not a readable folder", root.string()));
+  // An explicit stack, not recursion: the depth comes from the file system. Folders are entered once by their
+  // canonical path, so a link back to a folder above does not loop. A folder that cannot be listed is a
+  // warning: the root's own failure is the only one that ends the walk.
+  std::vector<fs::path> files;
+  std::vector<fs::path> pending{root};
+  std::set<fs::path> entered;
+  std::size_t unreadable = 0;
+  while (!pending.empty()) {
+    const fs::path dir = pending.back();
+    pending.pop_back();
+    const fs::path canonical = fs::canonical(dir, ec);
+    if (!ec && !entered.insert(canonical).second) {
+      log::warn("'{}': a link to a folder already walked ('{}'); skipped", dir.string(), canonical.string());
+      continue;
+    }
+    fs::directory_iterator it(dir, ec);
+    if (ec) {
+      if (dir == root) throw IoError(fmt::format("cannot walk folder '{}': {}", root.string(), ec.message()));
+      log::warn("'{}': cannot list the folder: {}; its images are left out", dir.string(), ec.message());
+      ++unreadable;
+      continue;
+    }
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      std::error_code type_ec;
+      if (it->is_directory(type_ec)) {
+        pending.push_back(it->path());
+      } else if (it->is_regular_file(type_ec) && has_image_extension(it->path())) {
+        files.push_back(it->path().lexically_relative(root));
+      }
+    }
+    if (ec) {
+      log::warn("'{}': listing stopped: {}; the rest of its images are left out", dir.string(), ec.message());
+      ++unreadable;
+    }
   }
-  if (ec) throw IoError(fmt::format("cannot walk folder '{}': {}", root.string(), ec.message()));
+  if (unreadable > 0) log::warn("'{}': {} folder(s) could not be listed (see the warnings above)", root.string(), unreadable);
   std::sort(files.begin(), files.end());
   return files;
 }

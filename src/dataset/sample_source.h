@@ -29,7 +29,9 @@ class SampleSource {
 // File extensions treated as images by folder walks (lower-case compare).
 bool has_image_extension(const std::filesystem::path& path);
 
-// All image files under `root`, any depth, as paths relative to `root`, sorted (deterministic order).
+// All image files under `root`, any depth, as paths relative to `root`, sorted (deterministic order). Linked
+// folders are walked and named by the link; a folder reached twice (a link loop) is walked once; a sub-folder that
+// cannot be listed is left out with a warning naming it.
 // Throws IoError if `root` is not a readable folder.
 std::vector<std::filesystem::path> list_image_files(const std::filesystem::path& root);
 

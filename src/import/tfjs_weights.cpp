@@ -29,6 +29,8 @@ nlohmann::json parse_manifest(std::string_view text, const std::string& manifest
     manifest = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     throw FormatError(fmt::format("{}: not valid JSON at byte {}: {}", manifest_name, e.byte, e.what()));
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond a double (found by fuzz_tfjs_manifest)
+    throw FormatError(fmt::format("{}: not valid JSON: {}", manifest_name, e.what()));
   }
   FV_CHECK(manifest.is_array() && !manifest.empty(), FormatError,
            "{}: expected a non-empty JSON array of weight groups", manifest_name);

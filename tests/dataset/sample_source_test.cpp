@@ -2,6 +2,7 @@
 #include "dataset/sample_source.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "core/atomic_file.h"
@@ -34,6 +35,28 @@ TEST(ImageFolder, LabelsFollowSortedIdentityFolders) {
   EXPECT_EQ(src->label(1), 0);
   EXPECT_EQ(src->label(2), 1);
   EXPECT_EQ(src->image(2).width, 548);
+}
+
+// Links are named where they sit under the root; a link back to a folder above is walked once (no loop); a
+// sub-folder that cannot be listed leaves its images out with a warning instead of ending the walk (checked
+// when not running as root, which reads every folder).
+TEST(ImageFolder, LinksLoopsAndUnlistableSubFolders) {
+  testing::TempDir dir;
+  const auto root = dir / "data";
+  copy_messi(root / "amy/a.jpg");
+  copy_messi(dir / "outside/b.jpg");
+  std::filesystem::create_directory_symlink(dir / "outside", root / "bob");
+  std::filesystem::create_directory_symlink("..", root / "amy/up");
+  const auto files = list_image_files(root);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0], "amy/a.jpg");
+  EXPECT_EQ(files[1], "bob/b.jpg");
+  if (::geteuid() != 0) {
+    copy_messi(root / "locked/c.jpg");
+    std::filesystem::permissions(root / "locked", std::filesystem::perms::none);
+    EXPECT_EQ(list_image_files(root).size(), 2u);
+    std::filesystem::permissions(root / "locked", std::filesystem::perms::owner_all);
+  }
 }
 
 TEST(ImageFolder, EmptyOrMissingFolderIsAnError) {

@@ -89,6 +89,10 @@ TEST(TfjsWeights, RefusesMalformedManifests) {
   testing::write_text(m, "[{\"paths\": [\"w.bin\"], \"weights\": [");
   expect_error([&] { read_tfjs_weights(m); }, "not valid JSON");
   expect_error([&] { read_tfjs_weights(m); }, m.string());
+  // A number beyond a double (nlohmann's out_of_range, not a parse_error; found by fuzz_tfjs_manifest).
+  testing::write_text(m, R"([{"paths": ["w.bin"], "weights": [{"name": "x", "shape": [2], "dtype": "float32",
+      "quantization": {"dtype": "uint8", "scale": 0.0001E51439717236687, "min": 0}}]}])");
+  expect_error([&] { read_tfjs_weights(m); }, m.string() + ": not valid JSON: [json.exception.out_of_range.406]");
   testing::write_text(m, R"([{"paths": ["w.bin"], "weights": [{"name": "x", "shape": [2], "dtype": "int32"}]}])");
   expect_error([&] { read_tfjs_weights(m); }, "tensor 'x': dtype 'int32' is not supported");
   testing::write_text(m, R"([{"paths": ["w.bin"], "weights": [{"name": "x", "shape": [2], "dtype": "float32",
