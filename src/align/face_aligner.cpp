@@ -99,13 +99,24 @@ std::vector<AlignOutput> FaceAligner::process_image(const InputItem& item, const
     if (result.status == FaceAlignStatus::kSeveralFaces) {
       f.row.status = AlignStatus::kSeveralFaces;
       f.row.detail = fmt::format("{} faces detected", result.detections);
-    } else if (!result.faces.empty()) {
-      f.row.status = AlignStatus::kNoFaceCropped;
-      f.row.detail = "no face detected; centre crop written";
-      f.encoded = encode(result.faces.front().bgr);
+    } else if (!result.faces.empty() && result.faces.front().source == FaceSource::kPriorBox) {
+      const AlignedFace& face = result.faces.front();
+      f.row.status = AlignStatus::kPriorBox;
+      f.row.detail = "no face detected; aligned from the landmarks found in the prior box";
+      f.row.has_box = true;
+      f.row.x = face.box.x;
+      f.row.y = face.box.y;
+      f.row.w = face.box.w;
+      f.row.h = face.box.h;
+      f.row.has_landmarks = true;
+      f.row.landmarks = face.landmarks;
+      f.encoded = encode(face.bgr);
     } else {
-      f.row.status = AlignStatus::kNoFace;
-      f.row.detail = "no face detected";
+      const std::string why =
+          result.prior_box_rejected.empty() ? "" : "; prior box not used: " + result.prior_box_rejected;
+      f.row.status = result.faces.empty() ? AlignStatus::kNoFace : AlignStatus::kNoFaceCropped;
+      f.row.detail = (result.faces.empty() ? "no face detected" : "no face detected; centre crop written") + why;
+      if (!result.faces.empty()) f.encoded = encode(result.faces.front().bgr);
     }
     return {f};
   }
@@ -130,6 +141,9 @@ std::vector<AlignOutput> FaceAligner::process_image(const InputItem& item, const
       f.row.has_score = !item.has_box;
       f.row.score = face.box.score;
       if (result.detections > 1) f.row.detail = fmt::format("{} faces detected", result.detections);
+      if (result.padded_detection) {
+        f.row.detail += std::string(f.row.detail.empty() ? "" : "; ") + "detected on the photo with a replicated border";
+      }
     }
     f.encoded = encode(face.bgr);
     out.push_back(std::move(f));

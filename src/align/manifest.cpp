@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kStatusNames[kStatusCount] = {"ok",         "no_face",   "no_face_cropped", "several_faces",
                                                    "unreadable", "truncated", "too_small",       "too_large",
-                                                   "missing",    "error",     "box_outside_image"};
+                                                   "missing",    "error",     "box_outside_image", "prior_box"};
 constexpr int kColumns = 25;
 
 std::string csv_field(const std::string& s) {

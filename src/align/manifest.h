@@ -3,7 +3,8 @@
 // Columns (RFC 4180 CSV, header line written by shard 0 only so that shard files concatenate):
 //   input      the file read (as enumerated; a folder or link that could not be read)   line   list line or 0
 //   status     ok | no_face | no_face_cropped | several_faces | unreadable | truncated | too_small |
-//              too_large | missing | error | box_outside_image (a list's box that does not overlap the image)
+//              too_large | missing | error | box_outside_image (a list's box that does not overlap the image) |
+//              prior_box (nothing detected; aligned from the landmarks found in the prior box)
 //   face       index of this face among the input's rows (0-based)   faces  number of rows of this input
 //   label      identity index (sorted identity names)                identity  identity name
 //   x,y,w,h    face box in input pixels (empty without a face)       score  detector score (empty if given)
@@ -35,12 +36,13 @@ enum class AlignStatus {
   kTooLarge,
   kMissing,
   kError,
-  kBoxOutsideImage
+  kBoxOutsideImage,
+  kPriorBox
 };
 const char* status_name(AlignStatus s);
 // Throws FormatError for an unknown name.
 AlignStatus parse_status(const std::string& name);
-inline constexpr int kStatusCount = 11;
+inline constexpr int kStatusCount = 12;
 
 struct ManifestRow {
   std::string input;

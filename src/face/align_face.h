@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/landmarks.h"
@@ -19,11 +20,10 @@ namespace fv {
 enum class FaceSource {
   kDetected,    // the detector found it (chosen by detect.policy)
   kGiven,       // the caller gave its box or its 5 points (fv-align list files)
-  // The detection-policy step adds kPriorBox here: a box where faces usually are, used when the detector
-  // finds none (align_face's no-face branch, before the centre crop).
-  kCenterCrop,  // nothing found and align.no_face = center_crop: the centred crop, not aligned
+  kPriorBox,    // nothing detected: landmarks found in the prior box (face/prior_box.h), aligned from them
+  kCenterCrop,  // nothing detected (and no plausible prior-box landmarks): the centred crop, not aligned
 };
-// detected, given, center_crop.
+// detected, given, prior_box, center_crop.
 const char* face_source_name(FaceSource source);
 
 // What the caller already knows about the face (fv-align list files). Landmarks win over a box.
@@ -46,7 +46,8 @@ struct AlignedFace {
 
 enum class FaceAlignStatus {
   kOk,            // faces holds the chosen faces (one, or every face with detect.policy = all)
-  kNoFace,        // nothing detected; faces holds the centre crop with align.no_face = center_crop, else nothing
+  kNoFace,        // nothing detected; faces holds what align.no_face gives: one face from the prior box or the
+                  // centre crop (see its source), or nothing
   kSeveralFaces,  // several faces and detect.policy = reject; faces is empty
 };
 
@@ -54,9 +55,12 @@ struct FaceAlignResult {
   FaceAlignStatus status = FaceAlignStatus::kNoFace;
   int detections = 0;  // boxes the detector returned (after detect.min_face); 1 for a given box or points
   std::vector<AlignedFace> faces;
+  bool padded_detection = false;   // kOk: found on the photo with a replicated border (align.no_face = prior_box*)
+  std::string prior_box_rejected;  // kNoFace: why the prior-box landmarks were not used (empty if not tried)
 };
 
-// Chooses faces by policy: largest area, centre nearest the image centre, or best score (ties: the
+// Chooses faces by policy: insightface's prominence (area - 2 x squared distance of the box centre from
+// (image_width / 2, image_height / 2) in integers, as its detect(max_num)), largest area, centre nearest the image centre, or best score (ties: the
 // detector's order) give one face; kAll gives all of them sorted left to right, then top to bottom; kReject
 // returns them all unchanged (the caller reports them).
 std::vector<FaceBox> choose_faces(std::vector<FaceBox> boxes, MultiFacePolicy policy, int image_width,
@@ -70,8 +74,8 @@ class FaceAlignContext {
   // 5 points (a YuNet detector, or hints with landmarks). `target` is the output template.
   FaceAlignContext(FaceAlignOptions options, FaceTemplate target, std::unique_ptr<FaceDetector> detector,
                    std::shared_ptr<const LandmarkPredictor> predictor);
-  // Creates the detector and, unless it is YuNet (which gives 5 points), the 68-point model that `options`
-  // name; the template is template_from_config(options, default_width, default_height).
+  // Creates the detector and, unless it is YuNet (which gives 5 points) and align.no_face needs no prior box,
+  // the 68-point model that `options` name; the template is template_from_config(options, default_width, default_height).
   // Requires options.validate() to pass. Throws as FaceDetector::create, find_landmark_model,
   // LandmarkPredictor::create_dlib and template_from_config.
   static FaceAlignContext load(const FaceAlignOptions& options, int default_width = 0, int default_height = 0);
@@ -94,7 +98,10 @@ class FaceAlignContext {
 // Aligns the face(s) of `bgr` (8-bit BGR): the hint's 5 points, else its box, else the detector's boxes
 // (smaller than detect.min_face dropped, chosen by detect.policy); 68 landmarks for a box without points;
 // then align.template = dlib_chip at a square size with 68 points is dlib's exact chip (warp_dlib_chip),
-// anything else the weighted 5-point fit (warp_to_template, align.weights).
+// anything else the weighted 5-point fit (warp_to_template, align.weights). Without a detection,
+// align.no_face = prior_box*: detection again on the photo with a replicated border (a face that fills the
+// photo), then the 68 points fitted in the prior box (centred, align.prior_box of the shorter side) and
+// warped the same way when they look like a face, and/or the centre crop.
 // A photo without a face is a result (kNoFace), not an error. Throws ConfigError when the detector or the
 // landmark model needed is missing from `context`, DataError for degenerate landmarks.
 FaceAlignResult align_face(const cv::Mat& bgr, FaceAlignContext& context, const FaceHint& hint = {});

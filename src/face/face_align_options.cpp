@@ -8,7 +8,8 @@
 namespace fv {
 
 const EnumNames<MultiFacePolicy>& multi_face_policy_names() {
-  static const EnumNames<MultiFacePolicy> names{{"largest", MultiFacePolicy::kLargest},
+  static const EnumNames<MultiFacePolicy> names{{"prominent", MultiFacePolicy::kProminent},
+                                                {"largest", MultiFacePolicy::kLargest},
                                                 {"center", MultiFacePolicy::kCenter},
                                                 {"score", MultiFacePolicy::kScore},
                                                 {"all", MultiFacePolicy::kAll},
@@ -17,7 +18,10 @@ const EnumNames<MultiFacePolicy>& multi_face_policy_names() {
 }
 
 const EnumNames<NoFacePolicy>& no_face_policy_names() {
-  static const EnumNames<NoFacePolicy> names{{"skip", NoFacePolicy::kSkip}, {"center_crop", NoFacePolicy::kCenterCrop}};
+  static const EnumNames<NoFacePolicy> names{{"skip", NoFacePolicy::kSkip},
+                                             {"prior_box", NoFacePolicy::kPriorBox},
+                                             {"center_crop", NoFacePolicy::kCenterCrop},
+                                             {"prior_box_then_crop", NoFacePolicy::kPriorBoxThenCrop}};
   return names;
 }
 
@@ -32,13 +36,18 @@ void FaceAlignOptions::bind(OptionSet& o) {
   o.add("detect.max_side", &max_side, "> 0: detect on a copy downscaled to this longer side (faster on large photos)");
   o.add("detect.min_face", &min_face, "ignore detections whose box is smaller than this (pixels)");
   o.add_enum("detect.policy", &policy, multi_face_policy_names(),
-             "several faces: keep the largest, the one closest to the centre, the best score, all, or reject (several_faces)");
+             "several faces: prominent (largest area - 2 x squared offset from the image centre, insightface's rule), "
+             "largest, center, score, all, or reject (several_faces)");
   o.add("landmarks.model", &landmark_model, "dlib 68-point shape predictor (default: found in /usr/share/dlib)");
   o.add_enum("align.template", &template_kind, template_kind_names(), "5-point target template");
   o.add("align.template_file", &template_file, "template file for align.template=file ('width height' then five 'x y')");
   o.add("align.width", &width, "output width (0: the template's in fv-align, the model's input in fv-verify; the template is scaled)");
   o.add("align.height", &height, "output height (0: as align.width)");
-  o.add_enum("align.no_face", &no_face, no_face_policy_names(), "no face found: skip, or use a centre crop (status no_face_cropped)");
+  o.add_enum("align.no_face", &no_face, no_face_policy_names(),
+             "no face detected: prior_box (68 landmarks in the centred prior box, status prior_box), center_crop "
+             "(status no_face_cropped), prior_box_then_crop (the crop when the prior-box landmarks are not a face), "
+             "or skip (status no_face)");
+  o.add("align.prior_box", &prior_box, "side of the centred prior box over the shorter image side, in (0, 1]");
   o.add("align.weights", &weights,
         "least-squares weight of each landmark (left eye, right eye, nose, left mouth, right mouth) in the fit");
 }
@@ -52,6 +61,7 @@ void FaceAlignOptions::validate() const {
            "align.template_file: required by align.template=file");
   FV_CHECK(width >= 0 && height >= 0 && width <= 4096 && height <= 4096, ConfigError,
            "align.width/align.height must be in [0, 4096], got {}x{}", width, height);
+  FV_CHECK(prior_box > 0 && prior_box <= 1, ConfigError, "align.prior_box must be in (0, 1], got {}", prior_box);
   fit_weights();
 }
 

@@ -11,10 +11,14 @@
 
 namespace fv {
 
-// detect.policy: which of several detected faces are aligned.
-enum class MultiFacePolicy { kLargest, kCenter, kScore, kAll, kReject };
-// align.no_face: what a photo in which no face is found gives.
-enum class NoFacePolicy { kSkip, kCenterCrop };
+// detect.policy: which of several detected faces are aligned. kProminent is insightface's ranking (its
+// RetinaFace/SCRFD detect(max_num) and FaceNet's align_dataset_mtcnn): the largest of
+// `area - 2 * squared distance of the box centre from the image centre`.
+enum class MultiFacePolicy { kProminent, kLargest, kCenter, kScore, kAll, kReject };
+// align.no_face: what a photo in which no face is detected gives. kPriorBox: landmarks found in the prior
+// box (face/prior_box.h), nothing when they do not look like a face; kPriorBoxThenCrop: the same, then the
+// centre crop; kCenterCrop: the centre crop, not aligned; kSkip: nothing.
+enum class NoFacePolicy { kSkip, kPriorBox, kCenterCrop, kPriorBoxThenCrop };
 const EnumNames<MultiFacePolicy>& multi_face_policy_names();
 const EnumNames<NoFacePolicy>& no_face_policy_names();
 
@@ -28,7 +32,7 @@ struct FaceAlignOptions {
   int haar_min_neighbors = 3;
   int max_side = 0;            // > 0: detect on a copy whose longer side is at most this
   int min_face = 0;            // detections whose box is smaller than this (pixels) are ignored
-  MultiFacePolicy policy = MultiFacePolicy::kLargest;
+  MultiFacePolicy policy = MultiFacePolicy::kProminent;
 
   // [landmarks]
   std::string landmark_model;  // "" = found automatically (find_landmark_model)
@@ -38,7 +42,8 @@ struct FaceAlignOptions {
   std::string template_file;
   int width = 0;  // output size; 0 = the caller's default (fv-align: the template's, fv-verify: the model's input)
   int height = 0;
-  NoFacePolicy no_face = NoFacePolicy::kSkip;
+  NoFacePolicy no_face = NoFacePolicy::kPriorBoxThenCrop;
+  double prior_box = 0.5;  // side of the centred prior box over the shorter image side
   // Least-squares weight per landmark (5-point order). Eyes count 4x: dlib's mouth corners move with the
   // expression (a smile lifts them ~3 px in 112x112), the eye centres do not. "1 1 1 1 1" is
   // insightface's unweighted fit.

@@ -30,13 +30,19 @@ class FaceLibraryAligner final : public RawImageAligner {
     }
     if (result.faces.empty()) {
       throw DataError(fmt::format(
-          "'{}': no face found (detect.detector = {}, detect.upsample = {}); raise detect.upsample for small faces, "
-          "set align.no_face = center_crop to compare the centre crop, or give an aligned image with verify.align = none",
-          path, enum_name(detector_kind_names(), o.detector), o.upsample));
+          "'{}': no face found (detect.detector = {}, detect.upsample = {}{}); raise detect.upsample for small faces, "
+          "set align.no_face = prior_box_then_crop to compare the centre crop, or give an aligned image with "
+          "verify.align = none",
+          path, enum_name(detector_kind_names(), o.detector), o.upsample,
+          result.prior_box_rejected.empty() ? "" : "; prior box not used: " + result.prior_box_rejected));
     }
     const AlignedFace& face = result.faces.front();
-    if (face.source == FaceSource::kCenterCrop) {
-      log::warn("'{}': no face found; comparing its centre crop (align.no_face = center_crop)", path);
+    if (face.source == FaceSource::kPriorBox) {
+      log::warn("'{}': no face detected; comparing the face aligned from the landmarks found in the prior box", path);
+    } else if (face.source == FaceSource::kCenterCrop) {
+      log::warn("'{}': no face found; comparing its centre crop (align.no_face = {}){}", path,
+                enum_name(no_face_policy_names(), o.no_face),
+                result.prior_box_rejected.empty() ? "" : "; prior box not used: " + result.prior_box_rejected);
     }
     RgbImage out;
     out.width = face.bgr.cols;
@@ -60,7 +66,7 @@ std::unique_ptr<RawImageAligner> make_raw_image_aligner(const RawAlignOptions& o
            "raw alignment needs a positive model input size, got {}x{}", options.model_width, options.model_height);
   options.face.validate();
   FV_CHECK(options.face.policy != MultiFacePolicy::kAll, ConfigError,
-           "detect.policy = all aligns every face, but fv-verify compares one face per image: use largest, center, "
+           "detect.policy = all aligns every face, but fv-verify compares one face per image: use prominent, largest, center, "
            "score or reject");
   return std::make_unique<FaceLibraryAligner>(options);
 }

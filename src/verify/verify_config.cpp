@@ -44,7 +44,7 @@ void VerifyConfig::validate() const {
              "verify.align = none with images aligned by fv-align");
     face.validate();
     FV_CHECK(face.policy != MultiFacePolicy::kAll, ConfigError,
-             "detect.policy = all aligns every face, but fv-verify compares one face per image: use largest, center, "
+             "detect.policy = all aligns every face, but fv-verify compares one face per image: use prominent, largest, center, "
              "score or reject");
   }
   FV_CHECK(far > 0 && far < 1, ConfigError, "verify.far must be in (0, 1), got {}", far);

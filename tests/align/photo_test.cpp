@@ -127,6 +127,16 @@ TEST(Photos, ChoosesFacesByPolicy) {
   EXPECT_FLOAT_EQ(choose_faces(boxes, MultiFacePolicy::kLargest, 400, 400)[0].w, 50.f);
   EXPECT_FLOAT_EQ(choose_faces(boxes, MultiFacePolicy::kCenter, 400, 400)[0].x, 180.f);
   EXPECT_FLOAT_EQ(choose_faces(boxes, MultiFacePolicy::kScore, 400, 400)[0].score, 2.f);
+  // prominent (insightface): area - 2 x squared centre offset. The corner box: 2500 - 2 x (175^2 + 175^2)
+  // = -120,000; the central one: 1600 - 0 = 1600; the small one: 400 - 2 x (110^2 + 180^2) = -88,600.
+  EXPECT_FLOAT_EQ(choose_faces(boxes, MultiFacePolicy::kProminent, 400, 400)[0].x, 180.f);
+  // A big face off-centre beats a small one at the centre: 150^2 - 2 x (100^2 + 0) = 2,500 > 20^2 = 400.
+  const std::vector<FaceBox> big_off_centre{{190, 190, 20, 20, 0.f}, {225, 125, 150, 150, 0.f}};
+  EXPECT_FLOAT_EQ(choose_faces(big_off_centre, MultiFacePolicy::kProminent, 400, 400)[0].w, 150.f);
+  // insightface's integer centre (img.shape // 2): 200 in a 401-wide image, not 200.5. Of equal boxes centred
+  // at x = 200.9 and 199.6, the second is nearer 200 (the first would be nearer 200.5).
+  const std::vector<FaceBox> near{{190.9f, 190, 20, 20, 0.f}, {189.6f, 190, 20, 20, 0.f}};
+  EXPECT_FLOAT_EQ(choose_faces(near, MultiFacePolicy::kProminent, 401, 400)[0].x, 189.6f);
   const auto all = choose_faces(boxes, MultiFacePolicy::kAll, 400, 400);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_FLOAT_EQ(all[2].x, 300.f);

@@ -90,6 +90,7 @@ TEST(AlignRun, MalformedInputFolderGivesOneRowEach) {
 
   AlignConfig c = base_config(dir / "in", dir / "out");
   c.write_recordio = true;
+  c.no_face = NoFacePolicy::kSkip;  // the blank photo: no_face, without output or record
   const AlignRunResult r = run(c);
   EXPECT_FALSE(r.interrupted);
   const auto rows = rows_by_file(dir / "out" / "manifest.csv");
@@ -133,6 +134,13 @@ TEST(AlignRun, MalformedInputFolderGivesOneRowEach) {
   const auto crop_rows = rows_by_file(dir / "out_crop" / "manifest.csv");
   EXPECT_EQ(crop_rows.at("blank.png").status, AlignStatus::kNoFaceCropped);
   EXPECT_TRUE(fs::exists(dir / "out_crop" / crop_rows.at("blank.png").output));
+
+  // The default (prior_box_then_crop): the prior-box landmarks of a blank photo are refused, with the reason.
+  run(base_config(dir / "in", dir / "out_default"));
+  const auto default_rows = rows_by_file(dir / "out_default" / "manifest.csv");
+  EXPECT_EQ(default_rows.at("blank.png").status, AlignStatus::kNoFaceCropped);
+  EXPECT_NE(default_rows.at("blank.png").detail.find("prior box not used: "), std::string::npos)
+      << default_rows.at("blank.png").detail;
 }
 
 TEST(AlignRun, ResumeAfterKillListsEachInputOnceAndRecordsMatch) {

@@ -79,11 +79,20 @@ TEST_F(AlignFaceTest, SizeFallsBackToTheCallersDefault) {
 TEST_F(AlignFaceTest, NoFaceIsAResultAndTheCentreCropIsMarkedAsSuch) {
   const cv::Mat blank(200, 300, CV_8UC3, cv::Scalar(90, 90, 90));
   FaceAlignOptions o;
+  // The default tries the prior box, refuses its points on a blank photo (saying why), then crops.
+  FaceAlignContext by_default = FaceAlignContext::load(o);
+  const FaceAlignResult fallback = align_face(blank, by_default);
+  EXPECT_EQ(fallback.status, FaceAlignStatus::kNoFace);
+  ASSERT_EQ(fallback.faces.size(), 1u);
+  EXPECT_EQ(fallback.faces[0].source, FaceSource::kCenterCrop);
+  EXPECT_NE(fallback.prior_box_rejected, "");
+  o.no_face = NoFacePolicy::kSkip;
   FaceAlignContext skip = FaceAlignContext::load(o);
   const FaceAlignResult none = align_face(blank, skip);
   EXPECT_EQ(none.status, FaceAlignStatus::kNoFace);
   EXPECT_EQ(none.detections, 0);
   EXPECT_TRUE(none.faces.empty());
+  EXPECT_EQ(none.prior_box_rejected, "");  // not tried
   o.no_face = NoFacePolicy::kCenterCrop;
   FaceAlignContext crop = FaceAlignContext::load(o);
   const FaceAlignResult cropped = align_face(blank, crop);

@@ -34,6 +34,28 @@ TEST(FaceAlignOptions, BindsTheDetectLandmarksAndAlignKeys) {
   }
 }
 
+TEST(FaceAlignOptions, DefaultsAreTheProminentFaceAndThePriorBoxThenTheCrop) {
+  FaceAlignOptions f;
+  OptionSet o("test", "test");
+  f.bind(o);
+  const char* argv[] = {"test"};
+  ASSERT_TRUE(o.parse(1, argv));
+  EXPECT_EQ(f.policy, MultiFacePolicy::kProminent);
+  EXPECT_EQ(f.no_face, NoFacePolicy::kPriorBoxThenCrop);
+  EXPECT_DOUBLE_EQ(f.prior_box, 0.5);
+  for (const char* key : {"policy = prominent", "no_face = prior_box_then_crop", "prior_box = 0.5"}) {
+    EXPECT_NE(o.resolved_ini().find(key), std::string::npos) << key;
+  }
+  const char* argv2[] = {"test", "--align.no_face", "prior_box", "--align.prior_box", "0.8", "--detect.policy", "largest"};
+  FaceAlignOptions g;
+  OptionSet o2("test", "test");
+  g.bind(o2);
+  ASSERT_TRUE(o2.parse(7, argv2));
+  EXPECT_EQ(g.no_face, NoFacePolicy::kPriorBox);
+  EXPECT_DOUBLE_EQ(g.prior_box, 0.8);
+  EXPECT_EQ(g.policy, MultiFacePolicy::kLargest);
+}
+
 TEST(FaceAlignOptions, ValidationNamesTheKey) {
   auto expect_error = [](FaceAlignOptions f, const std::string& key) {
     try {
@@ -57,6 +79,11 @@ TEST(FaceAlignOptions, ValidationNamesTheKey) {
   f = ok;
   f.width = -1;
   expect_error(f, "align.width");
+  for (const double size : {0.0, -0.5, 1.5}) {
+    f = ok;
+    f.prior_box = size;
+    expect_error(f, "align.prior_box");
+  }
   f = ok;
   f.weights = {"1", "x", "1", "1", "1"};
   expect_error(f, "align.weights");

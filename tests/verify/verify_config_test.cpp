@@ -51,7 +51,8 @@ TEST(VerifyConfig, FaceKeysAreFvAlignsKeys) {
   const VerifyConfig d = parse({"x", "y"});
   EXPECT_EQ(d.face.upsample, 1);
   EXPECT_EQ(d.face.template_kind, TemplateKind::kArcface);
-  EXPECT_EQ(d.face.policy, MultiFacePolicy::kLargest);
+  EXPECT_EQ(d.face.policy, MultiFacePolicy::kProminent);
+  EXPECT_EQ(d.face.no_face, NoFacePolicy::kPriorBoxThenCrop);
 }
 
 TEST(VerifyConfig, OldAlignKeysNameTheirNewKeys) {
