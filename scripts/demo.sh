@@ -76,7 +76,8 @@ if ((have_dlib)); then
     "$astronaut" "$out/astronaut-mirrored-cropped.png"
   for other in "$out/astronaut-mirrored-cropped.png" "$messi"; do
     "$bin/fv-verify" --config configs/verify.ini --embed.model "$out/dlib.fvm" --verify.align auto \
-      --align.template dlib_chip --verify.report "$out/eval-dlib/report.json" --verify.far 1e-3 "$astronaut" "$other"
+      --align.template dlib_chip --detect.upsample 1 --verify.report "$out/eval-dlib/report.json" --verify.far 1e-3 \
+      "$astronaut" "$other"
   done
 fi
 

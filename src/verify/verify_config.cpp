@@ -5,12 +5,6 @@
 
 namespace fv {
 
-FaceAlignOptions VerifyConfig::verify_face_defaults() {
-  FaceAlignOptions o;
-  o.upsample = 1;  // verify.align_upsample's default: faces of ~40 px in a photo are found
-  return o;
-}
-
 void VerifyConfig::bind(OptionSet& o) {
   o.add("threads", &threads, "LibTorch threads (0 = all available cores)")
       .add("verify.a", &a, "first image, or an id of verify.embeddings (1:1); the probe in 1:N")

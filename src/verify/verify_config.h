@@ -26,16 +26,14 @@ struct VerifyConfig {
   int top_k = 5;
   bool json = false;             // machine-readable output on stdout
   // Images given as paths: none = already aligned; auto = align_face first (vision builds), configured by
-  // `face`. Its defaults are fv-align's but for detect.upsample, 1 here (it was verify.align_upsample's).
+  // `face`, whose defaults are fv-align's: with the same keys a photo gives the same face in both.
   RawAlign align = RawAlign::kNone;
-  FaceAlignOptions face = verify_face_defaults();
+  FaceAlignOptions face;
   EmbedderConfig embedder;
 
   void bind(OptionSet& options);
   void validate() const;
   bool search_mode() const { return !gallery.empty(); }
-  // fv-verify's defaults of the face keys: fv-align's, with detect.upsample = 1.
-  static FaceAlignOptions verify_face_defaults();
 };
 
 }  // namespace fv

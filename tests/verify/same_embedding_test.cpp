@@ -30,7 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kAstronaut = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
-// Faces of ~60-150 px: found with detect.upsample 1, fv-verify's default, given to both routes.
+// Faces of ~60-150 px: found with detect.upsample 1, given to both routes.
 const char* const kSharedPhotos[] = {"face_recognition_examples/Kit_Harington/john2.jpeg",
                                      "yalefaces/subject02/subject02.normal.gif"};
 
@@ -117,7 +117,7 @@ TEST_P(SameEmbeddingTest, VerifyOnTheRawPhotoEqualsAlignThenEmbed) {
     std::printf("only %zu of the 3 photos are present (python3-skimage, ../shared/data/faces)\n", inputs.size());
   }
   if (inputs.empty()) GTEST_SKIP() << "no photo present";
-  // The keys both routes share; [detect] upsample 1 is given because fv-align's default is 0.
+  // The keys both routes share; [detect] upsample 1 finds the smaller faces.
   const std::string face_keys = fmt::format("--align.template {} --detect.upsample 1", templ);
 
   const auto align = testing::run_command(fmt::format("{} {} --output.dir {} --output.format png --run.progress=false {}",

@@ -47,9 +47,11 @@ TEST(VerifyConfig, FaceKeysAreFvAlignsKeys) {
   EXPECT_EQ(c.face.fit_weights(), (std::vector<double>{1, 1, 1, 1, 1}));
   EXPECT_EQ(c.a, "x");
   EXPECT_EQ(c.b, "y");
-  // fv-verify's default upsampling stays 1 (verify.align_upsample's); the rest are fv-align's defaults.
+  // The face keys' defaults are fv-align's, upsampling included (fv-verify's was 1 before the two shared them).
   const VerifyConfig d = parse({"x", "y"});
-  EXPECT_EQ(d.face.upsample, 1);
+  const FaceAlignOptions align_defaults;
+  EXPECT_EQ(d.face.upsample, align_defaults.upsample);
+  EXPECT_EQ(d.face.upsample, 0);
   EXPECT_EQ(d.face.template_kind, TemplateKind::kArcface);
   EXPECT_EQ(d.face.policy, MultiFacePolicy::kProminent);
   EXPECT_EQ(d.face.no_face, NoFacePolicy::kPriorBoxThenCrop);
