@@ -19,6 +19,12 @@ const char* face_source_name(FaceSource source) {
   return "?";
 }
 
+double prominence(const FaceBox& b, int image_width, int image_height) {
+  // insightface: img_center = img.shape[0] // 2, img.shape[1] // 2; values = area - offset ** 2 * 2.0.
+  const double dx = b.x + b.w / 2.0 - image_width / 2, dy = b.y + b.h / 2.0 - image_height / 2;
+  return static_cast<double>(b.w) * b.h - 2.0 * (dx * dx + dy * dy);
+}
+
 std::vector<FaceBox> choose_faces(std::vector<FaceBox> boxes, MultiFacePolicy policy, int image_width,
                                   int image_height) {
   if (boxes.size() <= 1 || policy == MultiFacePolicy::kAll || policy == MultiFacePolicy::kReject) {
@@ -32,11 +38,8 @@ std::vector<FaceBox> choose_faces(std::vector<FaceBox> boxes, MultiFacePolicy po
   const float cx = image_width / 2.f, cy = image_height / 2.f;
   auto key = [&](const FaceBox& b) -> double {
     switch (policy) {
-      case MultiFacePolicy::kProminent: {
-        // insightface: img_center = img.shape[0] // 2, img.shape[1] // 2; values = area - offset ** 2 * 2.0.
-        const double dx = b.x + b.w / 2.0 - image_width / 2, dy = b.y + b.h / 2.0 - image_height / 2;
-        return static_cast<double>(b.w) * b.h - 2.0 * (dx * dx + dy * dy);
-      }
+      case MultiFacePolicy::kProminent:
+        return prominence(b, image_width, image_height);
       case MultiFacePolicy::kLargest:
         return static_cast<double>(b.w) * b.h;
       case MultiFacePolicy::kCenter: {
@@ -204,6 +207,16 @@ FaceAlignResult align_face(const cv::Mat& bgr, FaceAlignContext& context, const 
     int pad = 0;
     const cv::Mat padded = pad_replicated(bgr, &pad);
     std::vector<FaceBox> found = detect_faces(padded, context);
+    // Only a face large and central enough to be the photo's subject (insightface's prominence above 0): the
+    // border also gives context to a bystander cut by the edge, who must not replace the prior box.
+    found.erase(std::remove_if(found.begin(), found.end(),
+                               [&](const FaceBox& b) {
+                                 FaceBox in_photo = b;
+                                 in_photo.x -= pad;
+                                 in_photo.y -= pad;
+                                 return prominence(in_photo, bgr.cols, bgr.rows) <= 0;
+                               }),
+                found.end());
     if (!found.empty()) {
       result.detections = static_cast<int>(found.size());
       result.padded_detection = true;

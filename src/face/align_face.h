@@ -59,6 +59,10 @@ struct FaceAlignResult {
   std::string prior_box_rejected;  // kNoFace: why the prior-box landmarks were not used (empty if not tried)
 };
 
+// insightface's prominence of a box: its area - 2 x the squared distance of its centre from
+// (image_width / 2, image_height / 2) in integers (detect.policy = prominent keeps the largest).
+double prominence(const FaceBox& box, int image_width, int image_height);
+
 // Chooses faces by policy: insightface's prominence (area - 2 x squared distance of the box centre from
 // (image_width / 2, image_height / 2) in integers, as its detect(max_num)), largest area, centre nearest the image centre, or best score (ties: the
 // detector's order) give one face; kAll gives all of them sorted left to right, then top to bottom; kReject
@@ -100,7 +104,7 @@ class FaceAlignContext {
 // then align.template = dlib_chip at a square size with 68 points is dlib's exact chip (warp_dlib_chip),
 // anything else the weighted 5-point fit (warp_to_template, align.weights). Without a detection,
 // align.no_face = prior_box*: detection again on the photo with a replicated border (a face that fills the
-// photo), then the 68 points fitted in the prior box (centred, align.prior_box of the shorter side) and
+// photo; only boxes of positive prominence), then the 68 points fitted in the prior box (centred, align.prior_box of the shorter side) and
 // warped the same way when they look like a face, and/or the centre crop.
 // A photo without a face is a result (kNoFace), not an error. Throws ConfigError when the detector or the
 // landmark model needed is missing from `context`, DataError for degenerate landmarks.

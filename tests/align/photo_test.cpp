@@ -130,6 +130,9 @@ TEST(Photos, ChoosesFacesByPolicy) {
   // prominent (insightface): area - 2 x squared centre offset. The corner box: 2500 - 2 x (175^2 + 175^2)
   // = -120,000; the central one: 1600 - 0 = 1600; the small one: 400 - 2 x (110^2 + 180^2) = -88,600.
   EXPECT_FLOAT_EQ(choose_faces(boxes, MultiFacePolicy::kProminent, 400, 400)[0].x, 180.f);
+  EXPECT_DOUBLE_EQ(prominence(boxes[0], 400, 400), -120000.0);
+  EXPECT_DOUBLE_EQ(prominence(boxes[1], 400, 400), 1600.0);
+  EXPECT_DOUBLE_EQ(prominence(boxes[2], 400, 400), -88600.0);
   // A big face off-centre beats a small one at the centre: 150^2 - 2 x (100^2 + 0) = 2,500 > 20^2 = 400.
   const std::vector<FaceBox> big_off_centre{{190, 190, 20, 20, 0.f}, {225, 125, 150, 150, 0.f}};
   EXPECT_FLOAT_EQ(choose_faces(big_off_centre, MultiFacePolicy::kProminent, 400, 400)[0].w, 150.f);
