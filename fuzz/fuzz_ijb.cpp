@@ -11,7 +11,7 @@
 #include "core/embedding_store.h"
 #include "core/error.h"
 #include "eval/ijb.h"
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 #include "fuzz_support.h"
 
 namespace {

@@ -9,7 +9,7 @@
 #include "core/embedding_store.h"
 #include "core/error.h"
 #include "eval/ijba.h"
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 #include "fuzz_support.h"
 
 namespace {

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "eval/pairs.h"
-#include "eval/protocol_reader.h"
+#include "protocol/pairs.h"
+#include "protocol/protocol_reader.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

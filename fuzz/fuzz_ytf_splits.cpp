@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "core/error.h"
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 #include "eval/ytf.h"
 #include "fuzz_support.h"
 

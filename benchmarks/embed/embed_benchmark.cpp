@@ -25,7 +25,7 @@
 #include "core/check.h"
 #include "core/cli.h"
 #include "core/options.h"
-#include "embed/model_embedder.h"
+#include "embedder/model_embedder.h"
 #include "model/backbone.h"
 #include "model/device_memory.h"
 #include "model/model_file.h"

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "common/machine_context.h"
-#include "eval/kfold.h"
+#include "protocol/kfold.h"
 #include "eval/roc.h"
 #include "eval/verification.h"
 

@@ -10,7 +10,7 @@
 
 #include "dataset/sample_source.h"
 #include "embed/embed_config.h"
-#include "embed/embedder.h"
+#include "embedder/embedder.h"
 
 namespace fv {
 

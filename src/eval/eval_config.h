@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/options.h"
-#include "eval/kfold.h"
+#include "protocol/kfold.h"
 
 namespace fv::eval {
 

@@ -12,8 +12,8 @@
 #include "core/check.h"
 #include "core/error.h"
 #include "core/runtime.h"
-#include "eval/indexed_pairs.h"
-#include "eval/protocol_reader.h"
+#include "protocol/indexed_pairs.h"
+#include "protocol/protocol_reader.h"
 
 namespace fv::eval {
 namespace {

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "core/error.h"
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 
 namespace fv::eval {
 namespace {

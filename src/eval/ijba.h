@@ -16,7 +16,7 @@
 
 #include "core/embedding_store.h"
 #include "eval/ijb.h"
-#include "eval/indexed_pairs.h"
+#include "protocol/indexed_pairs.h"
 #include "eval/roc.h"
 
 namespace fv::eval {

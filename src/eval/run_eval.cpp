@@ -12,7 +12,7 @@
 #include "core/logging.h"
 #include "eval/ijb.h"
 #include "eval/ijba.h"
-#include "eval/pairs.h"
+#include "protocol/pairs.h"
 #include "eval/roc_plot.h"
 #include "eval/ytf.h"
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "core/embedding_store.h"
-#include "eval/kfold.h"
-#include "eval/indexed_pairs.h"
+#include "protocol/kfold.h"
+#include "protocol/indexed_pairs.h"
 #include "eval/roc.h"
 
 namespace fv::eval {

@@ -10,7 +10,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 
 namespace fv::eval {
 namespace {

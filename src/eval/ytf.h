@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "core/embedding_store.h"
-#include "eval/indexed_pairs.h"
+#include "protocol/indexed_pairs.h"
 
 namespace fv::eval {
 

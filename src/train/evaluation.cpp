@@ -10,8 +10,8 @@
 #include "core/check.h"
 #include "core/error.h"
 #include "dataset/batch_loader.h"
-#include "eval/kfold.h"
-#include "eval/pairs.h"
+#include "protocol/kfold.h"
+#include "protocol/pairs.h"
 
 namespace fv {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/options.h"
-#include "embed/embed_config.h"
+#include "embedder/embedder_config.h"
 #include "face/face_align_options.h"
 #include "verify/raw_image_aligner.h"
 

@@ -11,7 +11,7 @@
 #include "core/check.h"
 #include "core/embedding_store.h"
 #include "core/image_codec.h"
-#include "embed/embedder.h"
+#include "embedder/embedder.h"
 
 namespace fv {
 namespace {

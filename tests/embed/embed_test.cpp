@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "embed/embed_run.h"
-#include "embed/embedder.h"
+#include "embedder/embedder.h"
 #include "support/temp_dir.h"
 
 namespace fv {

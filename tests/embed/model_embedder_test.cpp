@@ -11,7 +11,7 @@
 #include "core/sha256.h"
 #include "embed/embed_config.h"
 #include "embed/embed_run.h"
-#include "embed/model_embedder.h"
+#include "embedder/model_embedder.h"
 #include "model/model_file.h"
 #include "support/margin.h"
 #include "support/temp_dir.h"

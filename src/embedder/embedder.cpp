@@ -1,5 +1,5 @@
 // Flip TTA, normalisation, and the raw-pixel baseline embedder.
-#include "embed/embedder.h"
+#include "embedder/embedder.h"
 
 #include <algorithm>
 #include <cmath>

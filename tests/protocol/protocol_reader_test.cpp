@@ -1,5 +1,5 @@
 // Tests of the protocol line reader: line numbers, line ends, the line-length bound, quoting and splitting.
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 
 #include <gtest/gtest.h>
 

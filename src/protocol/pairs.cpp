@@ -1,10 +1,10 @@
 // Streaming parsers for LFW pairs.txt / View 1 and generic pair lists.
-#include "eval/pairs.h"
+#include "protocol/pairs.h"
 
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 
 namespace fv::eval {
 namespace {

@@ -1,5 +1,5 @@
 // Streaming line reader and field splitting shared by every protocol parser of fv-eval.
-#include "eval/protocol_reader.h"
+#include "protocol/protocol_reader.h"
 
 #include <fmt/format.h>
 

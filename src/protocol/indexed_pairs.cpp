@@ -1,5 +1,5 @@
 // Id lookup into an embeddings file, .bin pair flags, and the non-finite checks that name a pair's origin.
-#include "eval/indexed_pairs.h"
+#include "protocol/indexed_pairs.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Tests of the protocol parsers on golden files, malformed files (expected error messages) and id lookup.
-#include "eval/pairs.h"
+#include "protocol/pairs.h"
 
 #include <gtest/gtest.h>
 

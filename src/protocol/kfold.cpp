@@ -1,5 +1,5 @@
 // 10-fold threshold selection, accuracy and VAL@FAR (insightface verification.py semantics).
-#include "eval/kfold.h"
+#include "protocol/kfold.h"
 
 #include <algorithm>
 #include <cmath>

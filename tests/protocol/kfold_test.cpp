@@ -1,5 +1,5 @@
 // Tests of the 10-fold accuracy and VAL@FAR against insightface's verification.py (golden) and by hand.
-#include "eval/kfold.h"
+#include "protocol/kfold.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "embed/embedder.h"
+#include "embedder/embedder.h"
 #include "model/device_memory.h"
 #include "model/torch_runtime.h"
 

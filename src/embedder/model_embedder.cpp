@@ -1,5 +1,5 @@
 // Model-file embedder: LibTorch inference of a saved backbone (eval mode, InferenceMode, CPU or CUDA).
-#include "embed/model_embedder.h"
+#include "embedder/model_embedder.h"
 
 #include <torch/torch.h>
 
