@@ -1,5 +1,5 @@
-// Fuzz target: the pair protocol files (eval/pairs.h): LFW pairs.txt, LFW View 1 and generic pair lists, each
-// reader on the same input, in memory (eval/protocol_reader.h). Seeds: fuzz/corpus/fuzz_pairs (the test suite's
+// Fuzz target: the pair protocol files (protocol/pairs.h): LFW pairs.txt, LFW View 1 and generic pair lists, each
+// reader on the same input, in memory (protocol/protocol_reader.h). Seeds: fuzz/corpus/fuzz_pairs (the test suite's
 // LFW, View 1 and pair-list files, well-formed and malformed).
 #include <cstddef>
 #include <cstdint>
