@@ -39,7 +39,7 @@ std::string implausible_landmarks(const Landmarks68& points, int image_width, in
 // (brows, nose, eyes, mouth) when the box is shifted by kBoxFollowingShift of its side (left, right, up,
 // down), over that shift. On a face the model's cascade pulls the points back onto the eyes, nose and mouth;
 // on a wall, a dog or a blank photo the points move with the box (about 1). On the shared photos' 728 HOG
-// detections: median 0.09, 99th percentile 0.32; dlib's dogs.jpg 0.95 (docs/face-alignment.md).
+// detections: median 0.09, 99th percentile 0.32; dlib's dogs.jpg 0.88 (docs/face-alignment.md).
 double box_following(const cv::Mat& bgr, const LandmarkPredictor& predictor, const FaceBox& box,
                      const Landmarks68& points);
 inline constexpr double kBoxFollowingShift = 0.05;
