@@ -75,8 +75,24 @@ for dir in "$faces"/*/; do
   "$bin/fv-embed" --config configs/embed.ini --embed.input "$work/aligned/images" --embed.output "$work/dlib.h5" \
     --embed.model "$model" --threads "$threads" >"$work/embed.log" 2>&1 \
     || { echo "fv-embed failed on $set_name: see $work/embed.log" >&2; exit 1; }
-  # The aligned images are PNGs named after their inputs: the pair list names them so.
-  awk '{ for (i = 1; i <= 2; ++i) sub(/\.[A-Za-z0-9]+$/, ".png", $i); print }' "$dir/pairs.txt" >"$work/pairs.txt"
+  # The pair list again, naming each photo's aligned image (the manifest maps input to output).
+  python3 - "$dir" "$work" <<'EOF' || exit 1
+import csv, os, sys
+src, work = sys.argv[1], sys.argv[2]
+out = {}
+for r in csv.DictReader(open(f"{work}/aligned/manifest.csv", newline="")):
+    if r["output"]:
+        out[os.path.relpath(r["input"], src)] = os.path.relpath(r["output"], "images")
+with open(f"{work}/pairs.txt", "w") as f:
+    for n, line in enumerate(open(f"{src}/pairs.txt"), 1):
+        if not line.strip():
+            continue
+        a, b, same = line.split()
+        for p in (a, b):
+            if p not in out:
+                sys.exit(f"{src}/pairs.txt:{n}: '{p}' has no aligned image (see {work}/aligned/manifest.csv)")
+        f.write(f"{out[a]} {out[b]} {same}\n")
+EOF
   "$bin/fv-eval" --config configs/eval.ini --eval.protocol pairlist --eval.embeddings "$work/dlib.h5" \
     --eval.pairs "$work/pairs.txt" --eval.output "$work/eval" --eval.name "$set_name" --eval.plot false \
     >"$work/eval.log" 2>&1 || { echo "fv-eval failed on $set_name: see $work/eval.log" >&2; exit 1; }
