@@ -65,6 +65,18 @@ std::vector<AlignOutput> FaceAligner::process(const InputItem& item) {
   return process_image(item, decoded.bgr);
 }
 
+namespace {
+
+void put_box(const FaceBox& box, ManifestRow& row) {
+  row.has_box = true;
+  row.x = box.x;
+  row.y = box.y;
+  row.w = box.w;
+  row.h = box.h;
+}
+
+}  // namespace
+
 std::vector<AlignOutput> FaceAligner::process_image(const InputItem& item, const cv::Mat& bgr) {
   auto encode = [&](const cv::Mat& img) {
     return encode_image(img, config_.format, config_.jpeg_quality, config_.png_compression);
@@ -81,11 +93,7 @@ std::vector<AlignOutput> FaceAligner::process_image(const InputItem& item, const
     AlignOutput f;
     f.row = base_row(item);
     f.row.status = AlignStatus::kBoxOutsideImage;
-    f.row.has_box = true;
-    f.row.x = item.box.x;
-    f.row.y = item.box.y;
-    f.row.w = item.box.w;
-    f.row.h = item.box.h;
+    put_box(item.box, f.row);
     f.row.detail = fmt::format("the list's box {} {} {} {} lies entirely outside the {}x{} image", item.box.x,
                                item.box.y, item.box.w, item.box.h, bgr.cols, bgr.rows);
     log::warn("'{}' line {}: {} (status {})", item.path, item.line, f.row.detail, status_name(f.row.status));
@@ -103,19 +111,14 @@ std::vector<AlignOutput> FaceAligner::process_image(const InputItem& item, const
       const AlignedFace& face = result.faces.front();
       f.row.status = AlignStatus::kPriorBox;
       f.row.detail = "no face detected; aligned from the landmarks found in the prior box";
-      f.row.has_box = true;
-      f.row.x = face.box.x;
-      f.row.y = face.box.y;
-      f.row.w = face.box.w;
-      f.row.h = face.box.h;
+      put_box(face.box, f.row);
       f.row.has_landmarks = true;
       f.row.landmarks = face.landmarks;
       f.encoded = encode(face.bgr);
     } else {
-      const std::string why =
-          result.prior_box_rejected.empty() ? "" : "; prior box not used: " + result.prior_box_rejected;
       f.row.status = result.faces.empty() ? AlignStatus::kNoFace : AlignStatus::kNoFaceCropped;
-      f.row.detail = (result.faces.empty() ? "no face detected" : "no face detected; centre crop written") + why;
+      f.row.detail = (result.faces.empty() ? "no face detected" : "no face detected; centre crop written") +
+                     result.prior_box_note();
       if (!result.faces.empty()) f.encoded = encode(result.faces.front().bgr);
     }
     return {f};
@@ -133,11 +136,7 @@ std::vector<AlignOutput> FaceAligner::process_image(const InputItem& item, const
     } else {
       f.row.face = static_cast<int>(k);
       f.row.faces = static_cast<int>(result.faces.size());
-      f.row.has_box = true;
-      f.row.x = face.box.x;
-      f.row.y = face.box.y;
-      f.row.w = face.box.w;
-      f.row.h = face.box.h;
+      put_box(face.box, f.row);
       f.row.has_score = !item.has_box;
       f.row.score = face.box.score;
       if (result.detections > 1) f.row.detail = fmt::format("{} faces detected", result.detections);

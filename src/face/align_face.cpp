@@ -68,8 +68,7 @@ FaceAlignContext FaceAlignContext::load(const FaceAlignOptions& options, int def
   FaceTemplate target = template_from_config(options, default_width, default_height);
   std::unique_ptr<FaceDetector> detector = FaceDetector::create(options.detector_options());
   std::shared_ptr<const LandmarkPredictor> predictor;
-  const bool prior_box = options.no_face == NoFacePolicy::kPriorBox || options.no_face == NoFacePolicy::kPriorBoxThenCrop;
-  if (options.detector != DetectorKind::kYunet || prior_box) {
+  if (options.detector != DetectorKind::kYunet || uses_prior_box(options.no_face)) {
     predictor = LandmarkPredictor::create_dlib(find_landmark_model(options.landmark_model));
   }
   return FaceAlignContext(options, std::move(target), std::move(detector), std::move(predictor));
@@ -116,8 +115,6 @@ AlignedFace align_box(const cv::Mat& bgr, const FaceBox& box, FaceSource source,
   face.bgr = warp_to_template(bgr, face.landmarks, context.target(), context.weights());
   return face;
 }
-
-bool uses_prior_box(NoFacePolicy p) { return p == NoFacePolicy::kPriorBox || p == NoFacePolicy::kPriorBoxThenCrop; }
 
 // The detector's boxes, those smaller than detect.min_face dropped.
 std::vector<FaceBox> detect_faces(const cv::Mat& bgr, const FaceAlignContext& context) {

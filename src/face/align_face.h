@@ -57,6 +57,11 @@ struct FaceAlignResult {
   std::vector<AlignedFace> faces;
   bool padded_detection = false;   // kOk: found on the photo with a replicated border (align.no_face = prior_box*)
   std::string prior_box_rejected;  // kNoFace: why the prior-box landmarks were not used (empty if not tried)
+
+  // "; prior box not used: <why>" for messages, or "" when the prior box was not tried or was used.
+  std::string prior_box_note() const {
+    return prior_box_rejected.empty() ? std::string() : "; prior box not used: " + prior_box_rejected;
+  }
 };
 
 // insightface's prominence of a box: its area - 2 x the squared distance of its centre from

@@ -21,6 +21,8 @@ enum class MultiFacePolicy { kProminent, kLargest, kCenter, kScore, kAll, kRejec
 enum class NoFacePolicy { kSkip, kPriorBox, kCenterCrop, kPriorBoxThenCrop };
 const EnumNames<MultiFacePolicy>& multi_face_policy_names();
 const EnumNames<NoFacePolicy>& no_face_policy_names();
+// Whether align.no_face tries the prior box (prior_box, prior_box_then_crop).
+inline bool uses_prior_box(NoFacePolicy p) { return p == NoFacePolicy::kPriorBox || p == NoFacePolicy::kPriorBoxThenCrop; }
 
 struct FaceAlignOptions {
   // [detect]

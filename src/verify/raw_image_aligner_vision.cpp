@@ -33,16 +33,14 @@ class FaceLibraryAligner final : public RawImageAligner {
           "'{}': no face found (detect.detector = {}, detect.upsample = {}{}); raise detect.upsample for small faces, "
           "set align.no_face = prior_box_then_crop to compare the centre crop, or give an aligned image with "
           "verify.align = none",
-          path, enum_name(detector_kind_names(), o.detector), o.upsample,
-          result.prior_box_rejected.empty() ? "" : "; prior box not used: " + result.prior_box_rejected));
+          path, enum_name(detector_kind_names(), o.detector), o.upsample, result.prior_box_note()));
     }
     const AlignedFace& face = result.faces.front();
     if (face.source == FaceSource::kPriorBox) {
       log::warn("'{}': no face detected; comparing the face aligned from the landmarks found in the prior box", path);
     } else if (face.source == FaceSource::kCenterCrop) {
       log::warn("'{}': no face found; comparing its centre crop (align.no_face = {}){}", path,
-                enum_name(no_face_policy_names(), o.no_face),
-                result.prior_box_rejected.empty() ? "" : "; prior box not used: " + result.prior_box_rejected);
+                enum_name(no_face_policy_names(), o.no_face), result.prior_box_note());
     }
     RgbImage out;
     out.width = face.bgr.cols;

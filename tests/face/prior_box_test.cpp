@@ -133,6 +133,21 @@ class PriorBoxPhoto : public ::testing::Test {
     ASSERT_EQ(whole.status, FaceAlignStatus::kOk);
     face_ = whole.faces[0];
   }
+  // Expects each eye of `found` (aligned from `crop`, which to_crop maps the photo into) within 3 px, in
+  // 112x112 template pixels, of where the detection in the whole photo puts it.
+  void expect_eyes_within_3px(const AlignedFace& found, const cv::Matx23d& to_crop) const {
+    const double to_template = context_.target().points[kRightEye].x - context_.target().points[kLeftEye].x;
+    const Landmarks5& ref = face_.landmarks;
+    const double eye_distance =
+        to_crop(0, 0) * std::hypot(ref[kRightEye].x - ref[kLeftEye].x, ref[kRightEye].y - ref[kLeftEye].y);
+    for (int i : {kLeftEye, kRightEye}) {
+      const cv::Vec2d expected = to_crop * cv::Vec3d(ref[i].x, ref[i].y, 1.0);
+      const double err = std::hypot(found.landmarks[i].x - expected[0], found.landmarks[i].y - expected[1]);
+      std::printf("eye %d: %.2f px from the whole photo's, in 112x112\n", i, err * to_template / eye_distance);
+      EXPECT_LT(err * to_template / eye_distance, 3.0) << "eye " << i;
+    }
+  }
+
   cv::Mat photo_;
   FaceAlignContext context_ = FaceAlignContext::load(FaceAlignOptions{});
   AlignedFace face_;  // detected in the whole photo
@@ -152,16 +167,7 @@ TEST_F(PriorBoxPhoto, BlurredFaceThatHogMissesAlignsWithinThreePixels) {
   ASSERT_EQ(r.faces.size(), 1u);
   ASSERT_EQ(r.faces[0].source, FaceSource::kPriorBox) << r.prior_box_rejected;
   EXPECT_STREQ(face_source_name(r.faces[0].source), "prior_box");
-  const double to_template = context_.target().points[kRightEye].x - context_.target().points[kLeftEye].x;
-  const Landmarks5& ref = face_.landmarks;
-  const double eye_distance = to_crop(0, 0) * std::hypot(ref[kRightEye].x - ref[kLeftEye].x, ref[kRightEye].y - ref[kLeftEye].y);
-  for (int i : {kLeftEye, kRightEye}) {
-    const cv::Vec3d p(ref[i].x, ref[i].y, 1.0);
-    const cv::Vec2d expected = to_crop * p;
-    const double err = std::hypot(r.faces[0].landmarks[i].x - expected[0], r.faces[0].landmarks[i].y - expected[1]);
-    std::printf("eye %d: %.2f px from the sharp photo's, in 112x112\n", i, err * to_template / eye_distance);
-    EXPECT_LT(err * to_template / eye_distance, 3.0) << "eye " << i;
-  }
+  expect_eyes_within_3px(r.faces[0], to_crop);
   // align.no_face = skip keeps the old behaviour: nothing.
   FaceAlignOptions skip;
   skip.no_face = NoFacePolicy::kSkip;
@@ -186,15 +192,7 @@ TEST_F(PriorBoxPhoto, FaceOverflowingThePhotoIsDetectedWithABorderNotMisaligned)
   EXPECT_TRUE(r.padded_detection);
   ASSERT_EQ(r.faces.size(), 1u);
   EXPECT_EQ(r.faces[0].source, FaceSource::kDetected);
-  const double to_template = context_.target().points[kRightEye].x - context_.target().points[kLeftEye].x;
-  const Landmarks5& ref = face_.landmarks;
-  const double eye_distance = to_crop(0, 0) * std::hypot(ref[kRightEye].x - ref[kLeftEye].x, ref[kRightEye].y - ref[kLeftEye].y);
-  for (int i : {kLeftEye, kRightEye}) {
-    const cv::Vec2d expected = to_crop * cv::Vec3d(ref[i].x, ref[i].y, 1.0);
-    const double err = std::hypot(r.faces[0].landmarks[i].x - expected[0], r.faces[0].landmarks[i].y - expected[1]);
-    std::printf("eye %d: %.2f px from the whole photo's, in 112x112\n", i, err * to_template / eye_distance);
-    EXPECT_LT(err * to_template / eye_distance, 3.0) << "eye " << i;
-  }
+  expect_eyes_within_3px(r.faces[0], to_crop);
 }
 
 // ---- Measurements on the shared real photographs ----
