@@ -8,8 +8,10 @@
 //   uint32 flag; float label; uint64 id; uint64 id2     (24 bytes, no padding)
 //   if flag > 0: `flag` floats (a label vector) follow the header and `label` is unused
 // The .idx file is text, one line per record: "<key>\t<byte offset of the record in .rec>\n".
-// This writer always writes whole records (cflag 0), flag 0, id = key, id2 = 0; the reader also accepts
-// multi-part records and label vectors, so it reads files made by MXNet's im2rec and insightface.
+// The writer splits a payload at a 4-aligned magic number as dmlc-core does (cflag 1/2/3, the magic dropped; the
+// reader puts it back), and writes flag 0 (or the label vector's size), id = key, id2 = 0; the reader accepts
+// multi-part records and label vectors, so it reads files made by MXNet's im2rec and insightface, and MXNet reads
+// ours (tests/dataset/mxnet_recordio_compat_test.cpp).
 #pragma once
 
 #include <cstdint>

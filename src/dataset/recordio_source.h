@@ -12,10 +12,11 @@ namespace fv {
 // Opens `rec_path` and the index next to it (the same path with the extension .idx; MXNet's layout).
 //
 // Samples: the records listed in the .idx, in .idx order, except header records. Like insightface's
-// dataset code, a record with key 0 whose IRHeader has flag > 0 is a header whose label vector holds the
-// [start, end) range of image keys (MXNet: `pack(IRHeader(2, [start, end], 0, 0), b'')`); the samples are
-// then the keys start .. end-1 (insightface's identity-range records that follow are left out). To tell it
-// from a multi-label image record, a header must carry no image bytes.
+// dataset code, a record with key 0 whose IRHeader has flag > 0 is a header whose label vector is
+// [N + 1, N + 1 + K] for N images and K identities (`pack(IRHeader(0, [N + 1, N + 1 + K], 0, 0), b'')`); the
+// samples are then the keys 1 .. label[0]-1, as insightface's `imgidx = range(1, int(header.label[0]))` (the
+// identity-range records at keys N + 1 .. are left out). To tell it from a multi-label image record, a header
+// must carry no image bytes.
 //   label(i) = int(label[0]) (IRHeader.label, or the first element of the label vector when flag > 0);
 //   id(i)    = the record's key as decimal text (fv-align writes key = record number; insightface key = index);
 //   num_classes() = 1 + the largest label.

@@ -105,4 +105,24 @@ std::vector<float> embed_with_tta(Embedder& embedder, const float* inputs, std::
   return out;
 }
 
+std::vector<float> embed_source(Embedder& embedder, const SampleSource& source, FlipMode flip, bool normalize,
+                                int batch_size, int threads) {
+  LoaderOptions o;
+  o.batch_size = batch_size;
+  o.shuffle = false;
+  o.threads = threads;
+  o.drop_last = false;
+  o.allocate = embedder.input_allocator();
+  BatchLoader loader(source, embedder.preprocess(), AugmentOptions{}, o);
+  loader.start_epoch(0);
+  const auto width = static_cast<std::size_t>(output_dim(embedder.dim(), flip));
+  std::vector<float> out(source.size() * width);
+  while (auto batch = loader.next()) {
+    const auto rows = embed_with_tta(embedder, batch->data(), static_cast<std::int64_t>(batch->size()), flip, normalize);
+    for (std::size_t r = 0; r < batch->size(); ++r)
+      std::copy_n(rows.data() + r * width, width, out.data() + batch->indices[r] * width);
+  }
+  return out;
+}
+
 }  // namespace fv

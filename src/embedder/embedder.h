@@ -10,6 +10,7 @@
 #include "core/options.h"
 #include "dataset/batch_loader.h"
 #include "dataset/preprocess.h"
+#include "dataset/sample_source.h"
 
 namespace fv {
 
@@ -49,6 +50,12 @@ inline std::vector<float> embed_with_tta(Embedder& embedder, const std::vector<f
                                          FlipMode flip, bool normalize) {
   return embed_with_tta(embedder, inputs.data(), n, flip, normalize);
 }
+
+// Embeds every image of `source` in order (a BatchLoader with `threads` decoders, batches of `batch_size`) with
+// flip TTA, each row L2-normalised when `normalize`: source.size() x output_dim(dim, flip) floats. Throws what
+// the source throws for an unreadable image (naming it).
+std::vector<float> embed_source(Embedder& embedder, const SampleSource& source, FlipMode flip, bool normalize,
+                                int batch_size, int threads);
 
 // Mirrors n x C x H x W inputs left-right.
 std::vector<float> flip_inputs(const float* inputs, std::int64_t n, const PreprocessOptions& p);

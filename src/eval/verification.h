@@ -7,6 +7,7 @@
 #include "core/embedding_store.h"
 #include "protocol/kfold.h"
 #include "protocol/indexed_pairs.h"
+#include "protocol/pair_distances.h"
 #include "eval/roc.h"
 
 namespace fv::eval {
@@ -28,15 +29,6 @@ struct VerificationResult {
   std::vector<TarAtFar> tar_strict;
   std::vector<TarAtFar> tar_insightface;
 };
-
-// Row i of `embeddings` (rows x dim) divided by its L2 norm (zero rows stay zero), as
-// sklearn.preprocessing.normalize.
-std::vector<float> l2_normalized(const std::vector<float>& embeddings, std::int64_t dim);
-
-// Squared L2 distance between normalised rows a[i], b[i] (insightface's `dist`), in double.
-// Cosine similarity = 1 - distance / 2 for unit vectors; the ROC uses the similarity (higher = same).
-std::vector<double> squared_distances(const std::vector<float>& normalized, std::int64_t dim,
-                                      const IndexedPairs& pairs);
 
 // Scores from distances, then the metrics of the header. Throws DataError when the pairs hold no same or
 // no different pair, or (with run_kfold) fewer pairs than folds.

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "plot/gnuplot.h"
 #include "plot/scratch_dir.h"
@@ -71,7 +73,32 @@ std::string panel_script(const Panel& panel, std::size_t column, const std::vect
   return s;
 }
 
+std::string validation_panel(const std::vector<CurvesRun>& runs, const std::vector<ValidationTable>& tables) {
+  std::string s = "set title 'validation accuracy'\nplot ";
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const auto& t = tables[i];
+    const std::string label = runs.size() > 1 ? runs.at(t.run).label + ": " + t.set : t.set;
+    s += fmt::format("{}{} using 1:2 with linespoints pointtype 7 pointsize 0.6 linewidth 2 linecolor {} title {}",
+                     i > 0 ? ", \\\n     " : "", gnuplot_quoted(t.file.string()), i + 1, gnuplot_quoted(label));
+  }
+  return s + "\n";
+}
+
 }  // namespace
+
+std::string validation_table(const TrainCurves& curves, const std::string& set) {
+  std::string s = "# step accuracy\n";
+  for (const auto& v : curves.validations)
+    if (v.set == set) s += fmt::format("{} {}\n", v.step, v.accuracy);
+  return s;
+}
+
+std::vector<std::string> validation_sets(const TrainCurves& curves) {
+  std::vector<std::string> sets;
+  for (const auto& v : curves.validations)
+    if (std::find(sets.begin(), sets.end(), v.set) == sets.end()) sets.push_back(v.set);
+  return sets;
+}
 
 std::string curves_table(const TrainCurves& curves) {
   std::string s = "# step";
@@ -89,14 +116,15 @@ std::string curves_table(const TrainCurves& curves) {
 }
 
 std::string curves_script(const std::vector<CurvesRun>& runs, const std::vector<std::filesystem::path>& tables,
-                          const std::string& title) {
+                          const std::string& title, const std::vector<ValidationTable>& validation) {
   if (runs.size() != tables.size()) {
     throw ConfigError(fmt::format("curves_script: {} runs but {} data tables", runs.size(), tables.size()));
   }
   std::string s = "# Training curves (fv_plot): loss, training accuracy, learning rate, lambda against step\n";
-  s += fmt::format("set multiplot layout 2,2 title {}\n", gnuplot_quoted(title));
+  s += fmt::format("set multiplot layout {} title {}\n", validation.empty() ? "2,2" : "3,2", gnuplot_quoted(title));
   s += "set datafile missing '?'\nset grid\nset key top right\nset xlabel 'step'\n";
   for (std::size_t p = 0; p < std::size(kPanels); ++p) s += panel_script(kPanels[p], p + 2, runs, tables);
+  if (!validation.empty()) s += validation_panel(runs, validation);
   return s + "unset multiplot\n";
 }
 
@@ -105,10 +133,17 @@ void draw_curves(const std::vector<CurvesRun>& runs, const std::filesystem::path
   if (runs.empty()) throw ConfigError(fmt::format("cannot draw '{}': no training run given", png.string()));
   const ScratchDir scratch;
   std::vector<std::filesystem::path> tables;
+  std::vector<ValidationTable> validation;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     tables.push_back(scratch.write(fmt::format("run{}.dat", i), curves_table(runs[i].curves)));
+    const auto sets = validation_sets(runs[i].curves);
+    for (std::size_t k = 0; k < sets.size(); ++k) {
+      validation.push_back({i, sets[k], scratch.write(fmt::format("run{}-val{}.dat", i, k),
+                                                      validation_table(runs[i].curves, sets[k]))});
+    }
   }
-  render_png(curves_script(runs, tables, title), png, PngSize{1200, 900}, gnuplot);
+  render_png(curves_script(runs, tables, title, validation), png,
+             validation.empty() ? PngSize{1200, 900} : PngSize{1200, 1350}, gnuplot);
 }
 
 }  // namespace fv::plot

@@ -44,6 +44,17 @@ TrainRecord to_record(const nlohmann::json& j, const std::string& where) {
   return r;
 }
 
+ValidationPoint to_validation(const nlohmann::json& j, const std::string& where) {
+  const auto step = j.find("step");
+  const auto accuracy = j.find("accuracy");
+  if (step == j.end() || !step->is_number_integer() || accuracy == j.end() || !accuracy->is_number()) {
+    throw FormatError(fmt::format("{}: a validation line needs an integer \"step\" and a numeric \"accuracy\"", where));
+  }
+  const auto set = j.find("set");
+  return {step->get<std::int64_t>(), set != j.end() && set->is_string() ? set->get<std::string>() : "pairs",
+          accuracy->get<double>()};
+}
+
 }  // namespace
 
 TrainCurves parse_train_jsonl(std::string_view text, const std::string& name) {
@@ -69,7 +80,10 @@ TrainCurves parse_train_jsonl(std::string_view text, const std::string& name) {
       throw FormatError(fmt::format("{}: expected one JSON object per line, got '{}'", where,
                                     line.substr(0, std::min<std::size_t>(line.size(), 80))));
     }
-    if (j.contains("event")) continue;
+    if (j.contains("event")) {
+      if (j["event"] == "validation") curves.validations.push_back(to_validation(j, where));
+      continue;
+    }
     curves.records.push_back(to_record(j, where));
   }
   return curves;

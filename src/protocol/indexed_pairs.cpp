@@ -63,11 +63,15 @@ IndexedPairs pairs_from_flags(const EmbeddingSet& set, const std::filesystem::pa
     throw DataError(fmt::format("embeddings file '{}' has no /pair_flags: it was not embedded from a .bin set",
                                 embeddings_file.string()));
   }
+  return pairs_from_flags(*set.pair_flags);
+}
+
+IndexedPairs pairs_from_flags(const std::vector<std::int8_t>& flags) {
   IndexedPairs out;
-  for (std::size_t i = 0; i < set.pair_flags->size(); ++i) {
+  for (std::size_t i = 0; i < flags.size(); ++i) {
     out.a.push_back(static_cast<std::int64_t>(2 * i));
     out.b.push_back(static_cast<std::int64_t>(2 * i + 1));
-    out.same.push_back((*set.pair_flags)[i] != 0 ? 1 : 0);
+    out.same.push_back(flags[i] != 0 ? 1 : 0);
   }
   return out;
 }

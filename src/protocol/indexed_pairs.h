@@ -55,6 +55,8 @@ class PairResolver {
 // insightface .bin sets: pair i is rows (2i, 2i+1) of the file, `same` from /pair_flags.
 // Throws DataError naming the file when it has no /pair_flags.
 IndexedPairs pairs_from_flags(const EmbeddingSet& set, const std::filesystem::path& embeddings_file);
+// The same from the flags themselves (a .bin read directly, as fv-train's validation does).
+IndexedPairs pairs_from_flags(const std::vector<std::int8_t>& flags);
 
 // Requires a finite score for every pair. Otherwise throws DataError for the first bad pair, naming where it
 // came from ("<pairs.file>:<line>", or for pairs without a file "<embeddings_file>: pair <i> (rows a and b)"),

@@ -177,201 +177,183 @@ void shade_head(Painter& p, const Identity& id, const Variation& v, const cv::Ma
 
 }  // namespace
 
-RenderedFace render_face(const SynthConfig& cfg, const Identity& id, const Variation& v) {
-  Painter p(cfg, v);
-  const auto s3 = expressed_shape(id, v);
+namespace {
+
+// One face being painted, part by part in painting order: the painter, the identity and its variation, the 3-D
+// landmarks and their projections (the result's ground truth), and the mask of skin and hair that shade_head
+// lights. The head outline (hair arcs) is shared by the hair drawn behind and in front of the face.
+class FaceCanvas {
+ public:
+  FaceCanvas(const SynthConfig& cfg, const Identity& id, const Variation& v)
+      : p(cfg, v), id_(id), v_(v), s3_(expressed_shape(id, v)) {
+    for (int i = 0; i < 68; ++i) out.points[i] = p.proj(s3_[i]);
+    out.five = five_from_68(out.points);
+    float x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f;
+    for (const auto& q : out.points) x0 = std::min(x0, q.x), y0 = std::min(y0, q.y), x1 = std::max(x1, q.x),
+                                     y1 = std::max(y1, q.y);
+    out.box = {x0, y0, x1 - x0, y1 - y0};
+    for (int i = 0; i < 68; ++i) P_[i] = p.hp(out.points[i]);
+    head_mask_ = cv::Mat::zeros(p.img().size(), CV_8U);
+    // Hair geometry: an outer arc around the top of the head and an inner fringe line.
+    xl_ = s3_[0].x, xr_ = s3_[16].x, jy_ = id.jaw_top_y;
+    hc_ = (xl_ + xr_) / 2, ha_ = (xr_ - xl_) / 2, hb_ = jy_ + id.head_axes.y * 0.98;
+    vol_ = 1 + id.hair_volume;
+    side_ = id.hair_style == HairStyle::kShort ? 0.15 : 0.55;  // how far the hair reaches down
+  }
+
+  Painter p;
   RenderedFace out;
-  for (int i = 0; i < 68; ++i) out.points[i] = p.proj(s3[i]);
-  out.five = five_from_68(out.points);
-  float x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f;
-  for (const auto& q : out.points) x0 = std::min(x0, q.x), y0 = std::min(y0, q.y), x1 = std::max(x1, q.x),
-                                   y1 = std::max(y1, q.y);
-  out.box = {x0, y0, x1 - x0, y1 - y0};
-  std::array<cv::Point, 68> P;
-  for (int i = 0; i < 68; ++i) P[i] = p.hp(out.points[i]);
-  auto pts = [&](std::initializer_list<int> idx) {
-    std::vector<cv::Point> o;
-    for (int i : idx) o.push_back(P[i]);
-    return o;
-  };
-  auto range = [&](int a, int b) {
-    std::vector<cv::Point> o;
-    for (int i = a; i <= b; ++i) o.push_back(P[i]);
-    return o;
-  };
-  auto proj_all = [&](const std::vector<Vec3>& q) {
-    std::vector<cv::Point> o;
-    for (const auto& e : q) o.push_back(p.hp3(e));
-    return o;
-  };
-  const Bgr& skin = id.skin;
-  cv::Mat head_mask = cv::Mat::zeros(p.img().size(), CV_8U);
-  auto to_mask = [&](const std::vector<cv::Point>& poly) {
-    const cv::Point* pp = poly.data();
-    const int n = static_cast<int>(poly.size());
-    cv::fillPoly(head_mask, &pp, &n, 1, cv::Scalar(255), cv::LINE_8, kShift);
-  };
 
-  draw_background(p, v);
-
-  // Hair geometry: an outer arc around the top of the head and an inner fringe line.
-  const double xl = s3[0].x, xr = s3[16].x, jy = id.jaw_top_y;
-  const double hc = (xl + xr) / 2, ha = (xr - xl) / 2, hb = jy + id.head_axes.y * 0.98;
-  const double vol = 1 + id.hair_volume;
-  const bool has_hair = id.hair_style != HairStyle::kBald;
-  const double side = id.hair_style == HairStyle::kShort ? 0.15 : 0.55;  // how far the hair reaches down
-  if (id.hair_style == HairStyle::kLong) {
-    auto back = head_arc(id, hc, ha * vol, jy, hb * vol, kPi, 2 * kPi, 13, 1 / vol);
-    back.insert(back.begin(), Vec3{hc - ha * vol - 0.06, s3[8].y + 0.25, -0.2});
-    back.push_back(Vec3{hc + ha * vol + 0.06, s3[8].y + 0.25, -0.2});
+  void hair_behind() {
+    if (id_.hair_style != HairStyle::kLong) return;
+    auto back = head_arc(id_, hc_, ha_ * vol_, jy_, hb_ * vol_, kPi, 2 * kPi, 13, 1 / vol_);
+    back.insert(back.begin(), Vec3{hc_ - ha_ * vol_ - 0.06, s3_[8].y + 0.25, -0.2});
+    back.push_back(Vec3{hc_ + ha_ * vol_ + 0.06, s3_[8].y + 0.25, -0.2});
     const auto poly = proj_all(back);
-    p.fill(poly, sc(id.hair));
+    p.fill(poly, sc(id_.hair));
     to_mask(poly);
   }
 
-  // Shoulders and neck.
-  const cv::Point sh = p.hp3({0, 1.6, -0.25});
-  cv::ellipse(p.img(), cv::Point(sh.x, sh.y), cv::Size(p.len(1.25), p.len(0.5)), v.roll * 180 / kPi, 0, 360,
-              sc(v.shirt), cv::FILLED, cv::LINE_8, kShift);
-  p.fill(proj_all({{-0.27, 0.4, -0.1}, {0.27, 0.4, -0.1}, {0.3, 1.45, -0.1}, {-0.3, 1.45, -0.1}}), sc(skin, 0.72));
+  void shoulders_and_neck() {
+    const cv::Point sh = p.hp3({0, 1.6, -0.25});
+    cv::ellipse(p.img(), cv::Point(sh.x, sh.y), cv::Size(p.len(1.25), p.len(0.5)), v_.roll * 180 / kPi, 0, 360,
+                sc(v_.shirt), cv::FILLED, cv::LINE_8, kShift);
+    p.fill(proj_all({{-0.27, 0.4, -0.1}, {0.27, 0.4, -0.1}, {0.3, 1.45, -0.1}, {-0.3, 1.45, -0.1}}),
+           sc(id_.skin, 0.72));
+  }
 
   // Ears, then the skin: jaw 0-16 and a forehead arc from the right end back to the left.
-  for (int e = 0; e < 2; ++e) {
-    const Vec3 c{e == 0 ? xl * 1.03 : xr * 1.03, jy + 0.14, 0.0};
-    const cv::Point ec = p.hp3(c);
-    cv::ellipse(p.img(), ec, cv::Size(p.len(0.07), p.len(0.15)), v.roll * 180 / kPi, 0, 360, sc(skin, 0.85),
-                cv::FILLED, cv::LINE_8, kShift);
-    cv::ellipse(head_mask, ec, cv::Size(p.len(0.07), p.len(0.15)), v.roll * 180 / kPi, 0, 360, cv::Scalar(255),
-                cv::FILLED, cv::LINE_8, kShift);
+  void ears_and_skin() {
+    for (int e = 0; e < 2; ++e) {
+      const Vec3 c{e == 0 ? xl_ * 1.03 : xr_ * 1.03, jy_ + 0.14, 0.0};
+      const cv::Point ec = p.hp3(c);
+      cv::ellipse(p.img(), ec, cv::Size(p.len(0.07), p.len(0.15)), v_.roll * 180 / kPi, 0, 360, sc(id_.skin, 0.85),
+                  cv::FILLED, cv::LINE_8, kShift);
+      cv::ellipse(head_mask_, ec, cv::Size(p.len(0.07), p.len(0.15)), v_.roll * 180 / kPi, 0, 360, cv::Scalar(255),
+                  cv::FILLED, cv::LINE_8, kShift);
+    }
+    std::vector<cv::Point> face = range(0, 16);
+    for (const auto& q : proj_all(head_arc(id_, hc_, ha_, jy_, hb_, kPi, 2 * kPi, 13, 1.0))) face.push_back(q);
+    p.fill(face, sc(id_.skin));
+    to_mask(face);
   }
-  std::vector<cv::Point> face = range(0, 16);
-  for (const auto& q : proj_all(head_arc(id, hc, ha, jy, hb, kPi, 2 * kPi, 13, 1.0))) face.push_back(q);
-  p.fill(face, sc(skin));
-  to_mask(face);
 
-  // Beard: chin and cheeks below the mouth corners plus a moustache, under the lips.
-  if (id.beard) {
+  // Chin and cheeks below the mouth corners plus a moustache, under the lips.
+  void beard() {
+    if (!id_.beard) return;
     std::vector<Vec3> b;
-    for (int i = 3; i <= 13; ++i) b.push_back(s3[i]);
-    b.push_back({s3[54].x + 0.03, s3[54].y - 0.01, s3[54].z});
-    for (int i = 53; i >= 49; --i) b.push_back({s3[i].x, s3[i].y - 0.04, s3[i].z});
-    b.push_back({s3[48].x - 0.03, s3[48].y - 0.01, s3[48].z});
-    p.blend(proj_all(b), sc(id.hair), id.beard_alpha);
+    for (int i = 3; i <= 13; ++i) b.push_back(s3_[i]);
+    b.push_back({s3_[54].x + 0.03, s3_[54].y - 0.01, s3_[54].z});
+    for (int i = 53; i >= 49; --i) b.push_back({s3_[i].x, s3_[i].y - 0.04, s3_[i].z});
+    b.push_back({s3_[48].x - 0.03, s3_[48].y - 0.01, s3_[48].z});
+    p.blend(proj_all(b), sc(id_.hair), id_.beard_alpha);
   }
 
-  // Nose: shadow on the side away from the light, base line, nostrils, tip highlight.
-  const double shadow = 0.12 + 0.3 * v.diffuse;
-  if (v.light.x >= 0) {
-    p.blend(pts({27, 28, 29, 30, 33, 32, 31}), sc(skin, 0.45), shadow);
-  } else {
-    p.blend(pts({27, 28, 29, 30, 33, 34, 35}), sc(skin, 0.45), shadow);
+  // Shadow on the side away from the light, base line, nostrils, tip highlight.
+  void nose() {
+    const Bgr& skin = id_.skin;
+    const double shadow = 0.12 + 0.3 * v_.diffuse;
+    if (v_.light.x >= 0) {
+      p.blend(pts({27, 28, 29, 30, 33, 32, 31}), sc(skin, 0.45), shadow);
+    } else {
+      p.blend(pts({27, 28, 29, 30, 33, 34, 35}), sc(skin, 0.45), shadow);
+    }
+    p.line(range(31, 35), false, sc(skin, 0.6), p.thick(0.014));
+    for (int n : {32, 34}) {
+      const Point2f a = out.points[n], b = out.points[33];
+      const Point2f c{a.x * 0.7f + b.x * 0.3f, a.y * 0.7f + b.y * 0.3f};
+      cv::ellipse(p.img(), p.hp(c), cv::Size(p.len(0.028), p.len(0.014)), v_.roll * 180 / kPi, 0, 360,
+                  sc(skin, 0.3), cv::FILLED, cv::LINE_8, kShift);
+    }
+    cv::circle(p.img(), P_[30], p.len(0.018), sc(skin, 1.1), cv::FILLED, cv::LINE_8, kShift);
   }
-  p.line(range(31, 35), false, sc(skin, 0.6), p.thick(0.014));
-  for (int n : {32, 34}) {
-    const Point2f a = out.points[n], b = out.points[33];
-    const Point2f c{a.x * 0.7f + b.x * 0.3f, a.y * 0.7f + b.y * 0.3f};
-    cv::ellipse(p.img(), p.hp(c), cv::Size(p.len(0.028), p.len(0.014)), v.roll * 180 / kPi, 0, 360, sc(skin, 0.3),
-                cv::FILLED, cv::LINE_8, kShift);
-  }
-  cv::circle(p.img(), P[30], p.len(0.018), sc(skin, 1.1), cv::FILLED, cv::LINE_8, kShift);
 
-  // Eyes: socket shadow, sclera, iris and pupil centred on the eye centre (clipped by the lids), lids.
-  for (int e = 0; e < 2; ++e) {
-    const int f = e == 0 ? 36 : 42;
-    const Point2f c = out.five[e];
-    const double ew = std::hypot(out.points[f + 3].x - out.points[f].x, out.points[f + 3].y - out.points[f].y);
-    const double ang = std::atan2(out.points[f + 3].y - out.points[f].y, out.points[f + 3].x - out.points[f].x);
-    const int brow = e == 0 ? 19 : 24;
-    const Point2f sock{(c.x * 2 + out.points[brow].x) / 3, (c.y * 2 + out.points[brow].y) / 3};
-    std::vector<cv::Point> socket;
-    cv::ellipse2Poly(cv::Point(static_cast<int>(p.hp(sock).x), static_cast<int>(p.hp(sock).y)),
-                     cv::Size(static_cast<int>(ew * 0.85 * p.s() * kOne), static_cast<int>(ew * 0.55 * p.s() * kOne)),
-                     static_cast<int>(ang * 180 / kPi), 0, 360, 10, socket);
-    p.blend(socket, sc(skin, 0.5), 0.35);
-    const auto eye = range(f, f + 5);
-    p.fill(eye, cv::Scalar(228, 232, 236));
-    const cv::Rect box = p.bounds(eye);
-    if (box.area() > 0) {
-      cv::Mat roi = p.img()(box);
-      cv::Mat iris = roi.clone();
-      cv::Mat mask = cv::Mat::zeros(box.size(), CV_8U);
-      std::vector<cv::Point> local;
-      for (const auto& q : eye) local.emplace_back(q.x - box.x * 16, q.y - box.y * 16);
-      const cv::Point* lp = local.data();
-      const int n = static_cast<int>(local.size());
-      cv::fillPoly(mask, &lp, &n, 1, cv::Scalar(255), cv::LINE_8, kShift);
-      const cv::Point ic = p.hp(c) - cv::Point(box.x * 16, box.y * 16);
-      const int ir = static_cast<int>(ew * 0.4 * p.s() * kOne);
-      cv::circle(iris, ic, ir, sc(id.iris), cv::FILLED, cv::LINE_8, kShift);
-      cv::circle(iris, ic, ir, sc(id.iris, 0.55), std::max(1, static_cast<int>(ew * 0.05 * p.s())), cv::LINE_8, kShift);
-      cv::circle(iris, ic, static_cast<int>(ir * 0.42), cv::Scalar(12, 12, 14), cv::FILLED, cv::LINE_8, kShift);
-      cv::circle(iris, ic + cv::Point(-ir / 3, -ir / 3), std::max(16, ir / 8), cv::Scalar(245, 245, 245), cv::FILLED,
+  // Socket shadow, sclera, iris and pupil centred on the eye centre (clipped by the lids), lids.
+  void eyes() {
+    for (int e = 0; e < 2; ++e) {
+      const int f = e == 0 ? 36 : 42;
+      const Point2f c = out.five[e];
+      const double ew = std::hypot(out.points[f + 3].x - out.points[f].x, out.points[f + 3].y - out.points[f].y);
+      const double ang = std::atan2(out.points[f + 3].y - out.points[f].y, out.points[f + 3].x - out.points[f].x);
+      const int brow = e == 0 ? 19 : 24;
+      const Point2f sock{(c.x * 2 + out.points[brow].x) / 3, (c.y * 2 + out.points[brow].y) / 3};
+      std::vector<cv::Point> socket;
+      cv::ellipse2Poly(cv::Point(static_cast<int>(p.hp(sock).x), static_cast<int>(p.hp(sock).y)),
+                       cv::Size(static_cast<int>(ew * 0.85 * p.s() * kOne), static_cast<int>(ew * 0.55 * p.s() * kOne)),
+                       static_cast<int>(ang * 180 / kPi), 0, 360, 10, socket);
+      p.blend(socket, sc(id_.skin, 0.5), 0.35);
+      const auto eye = range(f, f + 5);
+      p.fill(eye, cv::Scalar(228, 232, 236));
+      iris(eye, c, ew);
+      p.line(pts({f, f + 1, f + 2, f + 3}), false, sc(id_.brow, 0.5), p.thick(0.026));
+      p.line(pts({f + 3, f + 4, f + 5, f}), false, sc(id_.skin, 0.65), p.thick(0.008));
+    }
+  }
+
+  // Thicker at the inner end.
+  void brows() {
+    for (int b = 0; b < 2; ++b) {
+      const int first = b == 0 ? 17 : 22;
+      for (int k = 0; k < 4; ++k) {
+        const int i = first + k;
+        const double inner = b == 0 ? (k + 0.5) / 4 : 1 - (k + 0.5) / 4;
+        cv::line(p.img(), P_[i], P_[i + 1], sc(id_.brow), p.thick(id_.brow_thickness * (0.6 + 0.5 * inner)),
                  cv::LINE_8, kShift);
-      // The highlight must not cover the pupil centre (the 5-point ground truth is checked against it).
-      iris.copyTo(roi, mask);
-    }
-    p.line(pts({f, f + 1, f + 2, f + 3}), false, sc(id.brow, 0.5), p.thick(0.026));
-    p.line(pts({f + 3, f + 4, f + 5, f}), false, sc(skin, 0.65), p.thick(0.008));
-  }
-
-  // Brows: thicker at the inner end.
-  for (int b = 0; b < 2; ++b) {
-    const int first = b == 0 ? 17 : 22;
-    for (int k = 0; k < 4; ++k) {
-      const int i = first + k;
-      const double inner = b == 0 ? (k + 0.5) / 4 : 1 - (k + 0.5) / 4;
-      cv::line(p.img(), P[i], P[i + 1], sc(id.brow), p.thick(id.brow_thickness * (0.6 + 0.5 * inner)), cv::LINE_8,
-               kShift);
+      }
     }
   }
 
-  // Mouth: lips, then the open mouth (dark, upper teeth) or the closed lip line.
-  p.fill(range(48, 59), sc(id.lips));
-  if (v.mouth_open > 0.05) {
-    p.fill(range(60, 67), cv::Scalar(35, 25, 55));
-    auto lerp = [&](int a, int b, double t) {
-      return p.hp({out.points[a].x + (out.points[b].x - out.points[a].x) * static_cast<float>(t),
-                   out.points[a].y + (out.points[b].y - out.points[a].y) * static_cast<float>(t)});
-    };
-    p.fill({P[61], P[62], P[63], lerp(63, 65, 0.35), lerp(62, 66, 0.35), lerp(61, 67, 0.35)},
-           cv::Scalar(210, 222, 228));
-  } else {
-    p.line(range(60, 64), false, sc(id.lips, 0.5), p.thick(0.012));
+  // Lips, then the open mouth (dark, upper teeth) or the closed lip line.
+  void mouth() {
+    p.fill(range(48, 59), sc(id_.lips));
+    if (v_.mouth_open > 0.05) {
+      p.fill(range(60, 67), cv::Scalar(35, 25, 55));
+      auto lerp = [&](int a, int b, double t) {
+        return p.hp({out.points[a].x + (out.points[b].x - out.points[a].x) * static_cast<float>(t),
+                     out.points[a].y + (out.points[b].y - out.points[a].y) * static_cast<float>(t)});
+      };
+      p.fill({P_[61], P_[62], P_[63], lerp(63, 65, 0.35), lerp(62, 66, 0.35), lerp(61, 67, 0.35)},
+             cv::Scalar(210, 222, 228));
+    } else {
+      p.line(range(60, 64), false, sc(id_.lips, 0.5), p.thick(0.012));
+    }
   }
 
-  // Hair in front: from the outer arc down to the fringe line.
-  if (has_hair) {
-    auto hair = head_arc(id, hc, ha * vol, jy, hb * vol, kPi - side, 2 * kPi + side, 15, 1 / vol);
+  // From the outer arc down to the fringe line.
+  void hair_in_front() {
+    if (id_.hair_style == HairStyle::kBald) return;
+    auto hair = head_arc(id_, hc_, ha_ * vol_, jy_, hb_ * vol_, kPi - side_, 2 * kPi + side_, 15, 1 / vol_);
     std::vector<Vec3> fringe;
-    fringe.push_back({xl * 1.0, jy + side * 0.3, 0.05});
+    fringe.push_back({xl_ * 1.0, jy_ + side_ * 0.3, 0.05});
     for (int k = 0; k <= 8; ++k) {
-      const double x = hc + ha * 0.85 * (-1 + 2 * k / 8.0);
-      const double y = id.hairline + 0.12 * ((x - hc) / ha) * ((x - hc) / ha);
-      fringe.push_back({x, y, std::max(0.05, ellipsoid_depth(id.head_axes, x, y))});
+      const double x = hc_ + ha_ * 0.85 * (-1 + 2 * k / 8.0);
+      const double y = id_.hairline + 0.12 * ((x - hc_) / ha_) * ((x - hc_) / ha_);
+      fringe.push_back({x, y, std::max(0.05, ellipsoid_depth(id_.head_axes, x, y))});
     }
-    fringe.push_back({xr * 1.0, jy + side * 0.3, 0.05});
+    fringe.push_back({xr_ * 1.0, jy_ + side_ * 0.3, 0.05});
     // The arc runs right -> top -> left; close it through the fringe from left to right.
     for (const auto& q : fringe) hair.push_back(q);
     const auto poly = proj_all(hair);
-    p.fill(poly, sc(id.hair));
+    p.fill(poly, sc(id_.hair));
     to_mask(poly);
   }
 
-  shade_head(p, id, v, head_mask);
+  void shade() { shade_head(p, id_, v_, head_mask_); }
 
-  // Glasses after shading: frames are not skin.
-  if (id.glasses) {
+  // After shading: frames are not skin.
+  void glasses() {
+    if (!id_.glasses) return;
     cv::Point inner[2], outer[2];
     for (int e = 0; e < 2; ++e) {
       const int f = e == 0 ? 36 : 42;
       const Point2f c = out.five[e];
       const double dx = out.points[f + 3].x - out.points[f].x, dy = out.points[f + 3].y - out.points[f].y;
       const double ew = std::hypot(dx, dy), ang = std::atan2(dy, dx);
-      const double ax = ew * 0.78 * id.glasses_size, ay = ew * 0.55 * id.glasses_size;
+      const double ax = ew * 0.78 * id_.glasses_size, ay = ew * 0.55 * id_.glasses_size;
       const int t = p.thick(0.018);
-      if (id.glasses_round) {
+      if (id_.glasses_round) {
         cv::ellipse(p.img(), p.hp(c), cv::Size(static_cast<int>(ax * p.s() * kOne), static_cast<int>(ay * p.s() * kOne)),
-                    ang * 180 / kPi, 0, 360, sc(id.glasses_frame), t, cv::LINE_8, kShift);
+                    ang * 180 / kPi, 0, 360, sc(id_.glasses_frame), t, cv::LINE_8, kShift);
       } else {
         const double ca = std::cos(ang), sa = std::sin(ang);
         std::vector<cv::Point> rect;
@@ -379,32 +361,105 @@ RenderedFace render_face(const SynthConfig& cfg, const Identity& id, const Varia
           rect.push_back(p.hp({static_cast<float>(c.x + u * ax * ca - w * ay * sa),
                                static_cast<float>(c.y + u * ax * sa + w * ay * ca)}));
         }
-        p.line(rect, true, sc(id.glasses_frame), t);
+        p.line(rect, true, sc(id_.glasses_frame), t);
       }
       const double sgn = e == 0 ? 1 : -1;  // the left lens's inner edge is on its right
       inner[e] = p.hp({static_cast<float>(c.x + sgn * ax * std::cos(ang)), static_cast<float>(c.y + sgn * ax * std::sin(ang))});
       outer[e] = p.hp({static_cast<float>(c.x - sgn * ax * std::cos(ang)), static_cast<float>(c.y - sgn * ax * std::sin(ang))});
     }
-    cv::line(p.img(), inner[0], inner[1], sc(id.glasses_frame), p.thick(0.018), cv::LINE_8, kShift);
-    cv::line(p.img(), outer[0], P[0], sc(id.glasses_frame), p.thick(0.014), cv::LINE_8, kShift);
-    cv::line(p.img(), outer[1], P[16], sc(id.glasses_frame), p.thick(0.014), cv::LINE_8, kShift);
+    cv::line(p.img(), inner[0], inner[1], sc(id_.glasses_frame), p.thick(0.018), cv::LINE_8, kShift);
+    cv::line(p.img(), outer[0], P_[0], sc(id_.glasses_frame), p.thick(0.014), cv::LINE_8, kShift);
+    cv::line(p.img(), outer[1], P_[16], sc(id_.glasses_frame), p.thick(0.014), cv::LINE_8, kShift);
   }
 
-  // Downsample (antialiasing), illuminant, blur, noise.
-  cv::resize(p.img(), out.image, cv::Size(cfg.width, cfg.height), 0, 0, cv::INTER_AREA);
-  cv::multiply(out.image, cv::Scalar(v.gain[0], v.gain[1], v.gain[2]), out.image);
-  if (v.blur_sigma > 0.15) cv::GaussianBlur(out.image, out.image, cv::Size(0, 0), v.blur_sigma);
+ private:
+  // The iris and pupil of an eye (`eye`: its lid polygon, `c` its centre, `ew` its width), clipped by the lids.
+  void iris(const std::vector<cv::Point>& eye, Point2f c, double ew) {
+    const cv::Rect box = p.bounds(eye);
+    if (box.area() <= 0) return;
+    cv::Mat roi = p.img()(box);
+    cv::Mat iris = roi.clone();
+    cv::Mat mask = cv::Mat::zeros(box.size(), CV_8U);
+    std::vector<cv::Point> local;
+    for (const auto& q : eye) local.emplace_back(q.x - box.x * 16, q.y - box.y * 16);
+    const cv::Point* lp = local.data();
+    const int n = static_cast<int>(local.size());
+    cv::fillPoly(mask, &lp, &n, 1, cv::Scalar(255), cv::LINE_8, kShift);
+    const cv::Point ic = p.hp(c) - cv::Point(box.x * 16, box.y * 16);
+    const int ir = static_cast<int>(ew * 0.4 * p.s() * kOne);
+    cv::circle(iris, ic, ir, sc(id_.iris), cv::FILLED, cv::LINE_8, kShift);
+    cv::circle(iris, ic, ir, sc(id_.iris, 0.55), std::max(1, static_cast<int>(ew * 0.05 * p.s())), cv::LINE_8, kShift);
+    cv::circle(iris, ic, static_cast<int>(ir * 0.42), cv::Scalar(12, 12, 14), cv::FILLED, cv::LINE_8, kShift);
+    cv::circle(iris, ic + cv::Point(-ir / 3, -ir / 3), std::max(16, ir / 8), cv::Scalar(245, 245, 245), cv::FILLED,
+               cv::LINE_8, kShift);
+    // The highlight must not cover the pupil centre (the 5-point ground truth is checked against it).
+    iris.copyTo(roi, mask);
+  }
+
+  std::vector<cv::Point> pts(std::initializer_list<int> idx) const {
+    std::vector<cv::Point> o;
+    for (int i : idx) o.push_back(P_[i]);
+    return o;
+  }
+  std::vector<cv::Point> range(int a, int b) const {
+    std::vector<cv::Point> o;
+    for (int i = a; i <= b; ++i) o.push_back(P_[i]);
+    return o;
+  }
+  std::vector<cv::Point> proj_all(const std::vector<Vec3>& q) const {
+    std::vector<cv::Point> o;
+    for (const auto& e : q) o.push_back(p.hp3(e));
+    return o;
+  }
+  void to_mask(const std::vector<cv::Point>& poly) {
+    const cv::Point* pp = poly.data();
+    const int n = static_cast<int>(poly.size());
+    cv::fillPoly(head_mask_, &pp, &n, 1, cv::Scalar(255), cv::LINE_8, kShift);
+  }
+
+  const Identity& id_;
+  const Variation& v_;
+  std::array<Vec3, 68> s3_;
+  std::array<cv::Point, 68> P_;
+  cv::Mat head_mask_;
+  double xl_, xr_, jy_, hc_, ha_, hb_, vol_, side_;
+};
+
+// Downsample (antialiasing), illuminant, blur, noise.
+cv::Mat finish_image(const SynthConfig& cfg, const Variation& v, const cv::Mat& canvas) {
+  cv::Mat image;
+  cv::resize(canvas, image, cv::Size(cfg.width, cfg.height), 0, 0, cv::INTER_AREA);
+  cv::multiply(image, cv::Scalar(v.gain[0], v.gain[1], v.gain[2]), image);
+  if (v.blur_sigma > 0.15) cv::GaussianBlur(image, image, cv::Size(0, 0), v.blur_sigma);
   if (v.noise_sigma > 0.0) {
     Rng r(v.detail_seed ^ 0x6E6F697365ull);
     const float sigma = static_cast<float>(v.noise_sigma);
-    for (int y = 0; y < out.image.rows; ++y) {
-      auto* px = out.image.ptr<std::uint8_t>(y);
-      for (int x = 0; x < out.image.cols * 3; ++x) {
-        px[x] = cv::saturate_cast<std::uint8_t>(px[x] + sigma * r.fast_normal());
-      }
+    for (int y = 0; y < image.rows; ++y) {
+      auto* px = image.ptr<std::uint8_t>(y);
+      for (int x = 0; x < image.cols * 3; ++x) px[x] = cv::saturate_cast<std::uint8_t>(px[x] + sigma * r.fast_normal());
     }
   }
-  return out;
+  return image;
+}
+
+}  // namespace
+
+RenderedFace render_face(const SynthConfig& cfg, const Identity& id, const Variation& v) {
+  FaceCanvas f(cfg, id, v);
+  draw_background(f.p, v);
+  f.hair_behind();
+  f.shoulders_and_neck();
+  f.ears_and_skin();
+  f.beard();
+  f.nose();
+  f.eyes();
+  f.brows();
+  f.mouth();
+  f.hair_in_front();
+  f.shade();
+  f.glasses();
+  f.out.image = finish_image(cfg, v, f.p.img());
+  return f.out;
 }
 
 }  // namespace fv::synth

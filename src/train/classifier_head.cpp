@@ -1,4 +1,4 @@
-// ClassifierHead: class weights, fp32 logits, the margin on the target column, and the cross-entropy.
+// ClassifierHead: class weights, fp32 logits, the loss's margin on the target column, and the cross-entropy.
 #include "train/classifier_head.h"
 
 #include <c10/core/impl/LocalDispatchKeySet.h>
@@ -11,77 +11,38 @@
 
 namespace fv {
 
-namespace {
-
-// ||x|| per row, with a floor so that a zero row has a finite gradient (0 instead of 0/0).
-torch::Tensor safe_row_norm(const torch::Tensor& x) { return x.pow(2).sum(1).clamp_min(1e-24).sqrt(); }
-
-torch::Tensor normalize_rows(const torch::Tensor& x) { return x / safe_row_norm(x).unsqueeze(1); }
-
-bool uses_bias(MarginKind kind) {
-  return kind == MarginKind::kSoftmax || kind == MarginKind::kL2Softmax || kind == MarginKind::kSMSoftmax;
-}
-
-}  // namespace
-
 ClassifierHeadImpl::ClassifierHeadImpl(const HeadOptions& options) : options_(options) {
   validate(options_);
+  margin_ = make_margin(options_);
   weight = register_parameter("weight", torch::randn({options_.num_classes(), options_.embedding_dim()}) * 0.01);
-  if (options_.bias() && uses_bias(options_.kind())) {
-    bias = register_parameter("bias", torch::zeros({options_.num_classes()}));
-  }
-  if (options_.kind() == MarginKind::kL2Softmax) {
+  if (options_.bias()) bias = register_parameter("bias", torch::zeros({options_.num_classes()}));  // allowed: validated
+  if (margin_->has_alpha()) {
     auto a = torch::full({}, options_.alpha(), torch::kFloat);
     alpha_tensor = options_.learn_alpha() ? register_parameter("alpha", a) : register_buffer("alpha", a);
   }
-  margin_ = make_margin(options_);
 }
 
-HeadGeometry head_geometry(const HeadOptions& options, const torch::Tensor& features, const torch::Tensor& weight,
-                           const torch::Tensor& bias, const torch::Tensor& alpha_tensor) {
-  FV_CHECK(features.dim() == 2 && features.size(1) == options.embedding_dim() && features.size(0) >= 1, DataError,
-           "the head expects features [N, {}], got [{}]", options.embedding_dim(),
+HeadGeometry head_geometry(const Margin& margin, int64_t embedding_dim, const torch::Tensor& features,
+                           const torch::Tensor& weight, const torch::Tensor& bias, const torch::Tensor& alpha_tensor) {
+  FV_CHECK(features.dim() == 2 && features.size(1) == embedding_dim && features.size(0) >= 1, DataError,
+           "the head expects features [N, {}], got [{}]", embedding_dim,
            fmt::format("{}", fmt::join(features.sizes(), ", ")));
   FV_CHECK(features.is_floating_point(), DataError, "the head expects floating-point features");
   // The logits and the loss are computed in fp32 even inside an autocast region: margins on fp16 logits
   // are the classic source of NaN / a loss stuck at -log(FLT_MIN).
   // "At least fp32": a double head (used by the finite-difference tests) stays double.
   const auto dtype = torch::promote_types(torch::promote_types(features.scalar_type(), weight.scalar_type()), torch::kFloat);
-  const auto x = features.to(dtype);
-  const auto w = weight.to(dtype);
-  HeadGeometry g;
-  switch (options.kind()) {
-    case MarginKind::kSoftmax:
-    case MarginKind::kSMSoftmax:
-      g.logits = torch::matmul(x, w.t());
-      break;
-    case MarginKind::kL2Softmax:
-      g.logits = torch::matmul(normalize_rows(x) * alpha_tensor.to(dtype), w.t());
-      break;
-    case MarginKind::kLSoftmax:
-      g.logits = torch::matmul(x, w.t());
-      g.norm_x = safe_row_norm(x);
-      g.norm_w = safe_row_norm(w);
-      break;
-    case MarginKind::kASoftmax:
-      g.logits = torch::matmul(x, normalize_rows(w).t());
-      g.norm_x = safe_row_norm(x);
-      break;
-    case MarginKind::kCosFace:
-    case MarginKind::kArcFace:
-      g.cos = torch::matmul(normalize_rows(x), normalize_rows(w).t()).clamp(-1.0, 1.0);
-      g.logits = g.cos * options.s();
-      break;
-  }
+  HeadGeometry g = margin.geometry(features.to(dtype), weight.to(dtype),
+                                   alpha_tensor.defined() ? alpha_tensor.to(dtype) : torch::Tensor());
   if (bias.defined()) g.logits = g.logits + bias.to(g.logits.scalar_type());
   return g;
 }
 
 HeadGeometry ClassifierHeadImpl::geometry(const torch::Tensor& features) const {
-  return head_geometry(options_, features, weight, bias, alpha_tensor);
+  return head_geometry(*margin_, options_.embedding_dim(), features, weight, bias, alpha_tensor);
 }
 
-torch::Tensor apply_target_margin(const HeadOptions& options, const Margin& margin, const HeadGeometry& g,
+torch::Tensor apply_target_margin(const Margin& margin, const HeadGeometry& g,
                                   const torch::Tensor& labels_in, int64_t iteration, bool allow_missing) {
   if (allow_missing) {
     // Only the rows whose target column is here get a margin; the others keep their plain logits (their
@@ -94,32 +55,12 @@ torch::Tensor apply_target_margin(const HeadOptions& options, const Margin& marg
     if (g.cos.defined()) sub.cos = g.cos.index_select(0, rows);
     if (g.norm_x.defined()) sub.norm_x = g.norm_x.index_select(0, rows);
     sub.norm_w = g.norm_w;
-    const auto target_logits = apply_target_margin(options, margin, sub, cols, iteration, false);
+    const auto target_logits = apply_target_margin(margin, sub, cols, iteration, false);
     const auto target = target_logits.gather(1, cols.unsqueeze(1)).squeeze(1);
     return g.logits.index_put({rows, cols}, target);
   }
-  const auto& labels = labels_in;
-  const auto index = labels.unsqueeze(1);
-  TargetTerms t;
-  t.plain = g.logits.gather(1, index).squeeze(1);
-  switch (options.kind()) {
-    case MarginKind::kLSoftmax:
-      t.scale = g.norm_x * g.norm_w.index_select(0, labels);
-      t.cos = (t.plain / t.scale).clamp(-1.0, 1.0);
-      break;
-    case MarginKind::kASoftmax:
-      t.scale = g.norm_x;
-      t.cos = (t.plain / t.scale).clamp(-1.0, 1.0);
-      break;
-    case MarginKind::kCosFace:
-    case MarginKind::kArcFace:
-      t.cos = g.cos.gather(1, index).squeeze(1);
-      t.scale = torch::full_like(t.cos, options.s());
-      break;
-    default:
-      break;
-  }
-  const auto target = margin.target_logit(t, iteration);
+  const auto index = labels_in.unsqueeze(1);
+  const auto target = margin.target_logit(margin.target_terms(g, labels_in), iteration);
   return g.logits.scatter(1, index, target.unsqueeze(1));
 }
 
@@ -137,7 +78,7 @@ HeadOutput ClassifierHeadImpl::forward(const torch::Tensor& features, const torc
              options_.num_classes(), lo, hi);
   }
   HeadOutput out;
-  out.logits = apply_target_margin(options_, *margin_, g, labels, iteration);
+  out.logits = apply_target_margin(*margin_, g, labels, iteration);
   out.loss = cross_entropy(out.logits, labels);
   out.lambda = margin_->lambda(iteration);
   return out;

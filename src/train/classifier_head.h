@@ -1,4 +1,4 @@
-// The classifier head: owns the class weights (and bias / L2-softmax alpha), applies the injected margin to
+// The classifier head: owns the class weights (and bias / L2-softmax alpha), applies its loss's Margin to
 // the target logit in fp32 and computes the cross-entropy. One head for every loss of the project.
 #pragma once
 
@@ -18,23 +18,17 @@ struct HeadOutput {
 };
 
 // The plain logits of `features` [N, D] against class weight rows `weight` [C, D] (the whole head's, or a
-// shard or sampled subset of it, as Partial FC uses), plus the terms the margins need. bias [C] and alpha
-// (0-D, L2-softmax) may be undefined. Computed in at least fp32 (see ClassifierHeadImpl::forward).
-// Throws DataError naming the shapes when features are not [N >= 1, options.embedding_dim()].
-struct HeadGeometry {
-  torch::Tensor logits;  // [N, C] plain logits
-  torch::Tensor cos;     // [N, C] clamped cosines, when the margin needs them
-  torch::Tensor norm_x;  // [N] ||x|| when needed
-  torch::Tensor norm_w;  // [C] ||W_j|| when needed
-};
-HeadGeometry head_geometry(const HeadOptions& options, const torch::Tensor& features, const torch::Tensor& weight,
-                           const torch::Tensor& bias = {}, const torch::Tensor& alpha = {});
+// shard or sampled subset of it, as Partial FC uses), plus the terms `margin` needs: margin.geometry in at least
+// fp32 (see ClassifierHeadImpl::forward), then + bias. bias [C] and alpha (0-D, L2-softmax) may be undefined.
+// Throws DataError naming the shapes when features are not [N >= 1, embedding_dim].
+HeadGeometry head_geometry(const Margin& margin, int64_t embedding_dim, const torch::Tensor& features,
+                           const torch::Tensor& weight, const torch::Tensor& bias = {}, const torch::Tensor& alpha = {});
 
 // The logits g.logits with `margin` applied to each row's target column labels[i].
 // Requires labels int64 [N]; each in [0, C), or -1 when `allow_missing` and row i's class is not among
 // these columns (Partial FC: the class lives on another rank or was not sampled): such rows keep their
 // plain logits, and the margin is computed only on the rows that have their target here.
-torch::Tensor apply_target_margin(const HeadOptions& options, const Margin& margin, const HeadGeometry& g,
+torch::Tensor apply_target_margin(const Margin& margin, const HeadGeometry& g,
                                   const torch::Tensor& labels, int64_t iteration, bool allow_missing = false);
 
 class ClassifierHeadImpl : public torch::nn::Module {

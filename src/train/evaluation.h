@@ -1,6 +1,5 @@
-// Measures taken during and after training: the classifier's test error on a held-out labelled set (the
-// seed papers' MNIST/CIFAR metric, with the test-time network of each loss) and the verification accuracy
-// on an LFW-style pairs set (10-fold, as fv-eval and insightface's verification.py).
+// The classifier's test error on a held-out labelled set (the seed papers' MNIST/CIFAR metric, with the test-time
+// network of each loss), measured after training. Verification accuracy during training: validation.h.
 #pragma once
 
 #include <torch/torch.h>
@@ -21,6 +20,20 @@ struct EvalSettings {
   int batch_size = 256;
   int threads = 2;
   torch::Device device = torch::kCPU;
+  bool channels_last = false;  // feed NHWC-strided inputs (the backbone's weights are channels-last)
+};
+
+// Puts a module in eval mode and restores its training flag when leaving the scope.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(torch::nn::Module& m) : module_(m), was_training_(m.is_training()) { m.eval(); }
+  ~EvalModeGuard() { module_.train(was_training_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  torch::nn::Module& module_;
+  bool was_training_;
 };
 
 struct ClassificationResult {
@@ -35,24 +48,5 @@ struct ClassificationResult {
 // Requires a labelled source (DataError naming the sample otherwise).
 ClassificationResult evaluate_classifier(Backbone& backbone, ClassifierHeadImpl& head, const SampleSource& source,
                                          const EvalSettings& settings, const std::filesystem::path& features_csv = {});
-
-struct PairsSpec {
-  std::filesystem::path pairs;  // LFW View 2 pairs.txt
-  std::filesystem::path root;   // images: root / (prefix + Name/Name_%04d + extension)
-  std::string id_prefix;
-  std::string id_extension = ".jpg";
-  int folds = 10;
-};
-
-struct VerificationResult {
-  double accuracy = 0;       // mean 10-fold accuracy
-  double accuracy_std = 0;
-  std::int64_t pairs = 0;
-};
-
-// Embeds every image of the pairs once (eval mode, no-grad, L2-normalised), scores pairs by squared L2
-// distance and runs the k-fold protocol of fv-eval (contiguous folds of the file). Throws the parser's
-// FormatError for a malformed file and IoError naming an unreadable image.
-VerificationResult verify_pairs(Backbone& backbone, const PairsSpec& spec, const EvalSettings& settings);
 
 }  // namespace fv

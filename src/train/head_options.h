@@ -1,5 +1,5 @@
 // Hyper-parameters of the classifier head: which margin (softmax, L-Softmax, A-Softmax, L2-softmax,
-// SM-Softmax, CosFace, ArcFace) and its numbers, with validation and the L-Softmax lambda schedule.
+// SM-Softmax, CosFace, ArcFace) and its numbers. What each loss does with them is its Margin's (train/margin.h).
 #pragma once
 
 #include <torch/arg.h>
@@ -24,7 +24,8 @@ enum class MarginKind {
   kArcFace,    // Deng et al. 2019: s cos(theta_y + m)
 };
 
-// Names accepted in configs: softmax, lsoftmax, asoftmax, l2softmax, smsoftmax, cosface, arcface.
+// Names accepted in configs: softmax, lsoftmax, asoftmax, l2softmax, smsoftmax, cosface, arcface (the table of
+// names, margin_table.cpp).
 const std::vector<std::pair<std::string, MarginKind>>& margin_kind_names();
 // Throws ConfigError naming `key` and listing the valid names when `name` is unknown.
 MarginKind parse_margin_kind(std::string_view name, std::string_view key = "train.loss");
@@ -58,16 +59,9 @@ struct HeadOptions {
   TORCH_ARG(bool, easy_margin) = false;
 };
 
-// Throws ConfigError naming the offending key (train.num_classes, train.embedding_dim, train.m, train.s,
-// train.alpha, train.bias, train.lambda_base, train.lambda_gamma, train.lambda_power, train.lambda_min).
+// Throws ConfigError naming the offending key (train.num_classes, train.embedding_dim, and the keys the loss's
+// Margin checks: train.m, train.s, train.alpha, train.bias, train.learn_alpha, train.easy_margin, train.lambda_*).
 void validate(const HeadOptions& options);
-
-// The L-Softmax annealing weight for `iteration` (>= 0): max(lambda_min, base * (1 + gamma*it)^-power).
-double lsoftmax_lambda(const HeadOptions& options, int64_t iteration);
-
-// Ranjan et al. 2017, eq. (8): the smallest alpha for which a class can reach probability p among
-// `num_classes` classes, alpha_low = log(p (C - 2) / (1 - p)). Requires C > 2 and 0 < p < 1 (else ConfigError).
-double l2softmax_alpha_lower_bound(int64_t num_classes, double p = 0.9);
 
 // Binds the loss keys to `options` (its current values are the defaults): train.loss, train.m, train.s,
 // train.alpha, train.learn_alpha, train.bias, train.lambda_base, train.lambda_gamma, train.lambda_power,
@@ -75,7 +69,7 @@ double l2softmax_alpha_lower_bound(int64_t num_classes, double p = 0.9);
 // dataset and the backbone. Call validate() after parsing.
 void bind(OptionSet& set, HeadOptions* options);
 
-// One line with every hyper-parameter that applies to options.kind(), for logs.
+// One line with every hyper-parameter that applies to options.kind(), for logs. `options` must be valid.
 std::string describe(const HeadOptions& options);
 
 }  // namespace fv

@@ -104,12 +104,11 @@ void validate(const PartialFcOptions& options) {
   validate(options.head());
   FV_CHECK(options.sample_rate() > 0.0 && options.sample_rate() <= 1.0, ConfigError,
            "train.sample_rate must lie in (0, 1], got {}", options.sample_rate());
-  const auto kind = options.head().kind();
-  FV_CHECK(kind != MarginKind::kL2Softmax, ConfigError,
-           "train.loss = l2softmax is not supported with Partial FC (sharded classifier): its alpha is one "
-           "parameter of the whole head; use softmax, lsoftmax, asoftmax, smsoftmax, cosface or arcface");
-  const bool biased = kind == MarginKind::kSoftmax || kind == MarginKind::kSMSoftmax;
-  FV_CHECK(!(options.head().bias() && biased), ConfigError,
+  FV_CHECK(!make_margin(options.head())->has_alpha(), ConfigError,
+           "train.loss = {} is not supported with Partial FC (sharded classifier): its alpha is one parameter of "
+           "the whole head; use softmax, lsoftmax, asoftmax, smsoftmax, cosface or arcface",
+           margin_kind_name(options.head().kind()));
+  FV_CHECK(!options.head().bias(), ConfigError,
            "train.bias = true is not supported with Partial FC (sharded classifier): set train.bias = false");
 }
 
@@ -194,8 +193,8 @@ PartialFcOutput PartialFcImpl::forward(const torch::Tensor& local_features, cons
     const auto pos = torch::searchsorted(out.classes, labels).clamp_max(out.classes.size(0) - 1);
     local = torch::where(out.classes.index_select(0, pos).eq(labels), pos, torch::full_like(labels, -1));
   }
-  const HeadGeometry g = head_geometry(head, features, w);
-  out.logits = apply_target_margin(head, *margin_, g, local, iteration, /*allow_missing=*/true);
+  const HeadGeometry g = head_geometry(*margin_, head.embedding_dim(), features, w);
+  out.logits = apply_target_margin(*margin_, g, local, iteration, /*allow_missing=*/true);
   out.loss = DistCrossEntropyFn::apply(out.logits, local, comm_ptr(comm));
   out.labels = local;
   out.lambda = margin_->lambda(iteration);

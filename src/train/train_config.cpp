@@ -3,11 +3,32 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "core/check.h"
 
 namespace fv {
+namespace {
+
+// The values of a list key, each of which may hold several comma-separated items ("a,b" as well as "a" "b").
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      const std::size_t comma = v.find(',', start);
+      const std::string part = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!part.empty()) out.push_back(part);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 namespace {
 
 const EnumNames<DeviceKind>& device_names() {
@@ -113,8 +134,12 @@ void TrainConfig::bind(OptionSet& o) {
       .add("val.root", &validation.root, "folder of the pair images")
       .add("val.id_prefix", &validation.id_prefix, "image id = prefix + Name/Name_%04d + extension")
       .add("val.id_extension", &validation.id_extension, "see val.id_prefix")
+      .add("val.bin", &validation.bins,
+           "insightface .bin verification sets (comma-separated or repeated), each named by its file stem")
       .add("val.every_steps", &validation.every_steps, "verify every N steps (0 = only at the end)")
-      .add("val.folds", &validation.folds, "folds of the verification accuracy");
+      .add("val.folds", &validation.folds, "folds of val.pairs when the file has none (.bin: 10, as insightface)")
+      .add("train.keep_best", &validation.keep_best,
+           "keep model.best.fvm for the highest validation accuracy on this set (\"pairs\" or a val.bin stem)");
 }
 
 void TrainConfig::finalize() {
@@ -153,17 +178,20 @@ void TrainConfig::finalize() {
            "val.every_steps must be >= 0 and val.folds >= 2");
   FV_CHECK(amp == AmpMode::kOff || device != DeviceKind::kCpu, ConfigError, "train.amp needs a CUDA device");
   schedule.milestones.clear();
-  for (const auto& m : milestones) {
-    // Accept "a,b,c" in one value as well as separate values.
-    size_t start = 0;
-    while (start <= m.size()) {
-      const size_t comma = m.find(',', start);
-      const std::string part = m.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!part.empty()) schedule.milestones.push_back(parse_value<std::int64_t>("train.lr_milestones", part));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+  for (const auto& m : split_commas(milestones))
+    schedule.milestones.push_back(parse_value<std::int64_t>("train.lr_milestones", m));
+  validation.bins = split_commas(validation.bins);
+  std::vector<std::string> sets;
+  if (!validation.pairs.empty()) sets.push_back("pairs");
+  for (const auto& bin : validation.bins) {
+    const std::string name = std::filesystem::path(bin).stem().string();
+    FV_CHECK(std::find(sets.begin(), sets.end(), name) == sets.end(), ConfigError,
+             "val.bin: two validation sets are named '{}' (sets are named by their file stem)", name);
+    sets.push_back(name);
   }
+  FV_CHECK(validation.keep_best.empty() || std::find(sets.begin(), sets.end(), validation.keep_best) != sets.end(),
+           ConfigError, "train.keep_best = {} names no validation set (the sets are: {})", validation.keep_best,
+           sets.empty() ? std::string("none; give val.bin or val.pairs") : join_names(sets, ", "));
   model = resolve(model);
   head.embedding_dim(model.embedding_dim());
 }

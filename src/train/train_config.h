@@ -77,8 +77,10 @@ struct ValidationConfig {
   std::string root;         // folder holding the pair images (ids relative to it)
   std::string id_prefix;    // as fv-eval: id = prefix + Name/Name_%04d + extension
   std::string id_extension = ".jpg";
+  std::vector<std::string> bins;  // insightface .bin sets (lfw.bin, cfp_fp.bin, ...), each named by its stem
   std::int64_t every_steps = 0;  // 0: only at the end
   int folds = 10;
+  std::string keep_best;  // keep model.best.fvm for the highest accuracy on this set ("pairs" or a .bin's stem)
 };
 
 struct TrainConfig {

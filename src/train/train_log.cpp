@@ -20,9 +20,12 @@ TrainLog::TrainLog(std::filesystem::path path, std::int64_t resume_step) : path_
       const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (j.is_discarded()) continue;  // the torn last line of a killed run
       // Interval lines up to the checkpoint's step stay; events (validation, test, final) of that step or later
-      // belong to a session that is being continued and are produced again if still due.
+      // belong to a session that is being continued and are produced again if still due. A periodic validation
+      // at the checkpoint's step is not (the resumed loop starts after that step), and it measured exactly the
+      // checkpoint's weights: it stays.
       const std::int64_t step = j.value("step", std::int64_t{0});
-      if (step > resume_step || (j.contains("event") && step >= resume_step)) continue;
+      const bool periodic_validation = j.value("event", "") == "validation" && j.value("when", "") == "periodic";
+      if (step > resume_step || (j.contains("event") && step >= resume_step && !periodic_validation)) continue;
       kept += line + "\n";
     }
   }

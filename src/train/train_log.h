@@ -14,7 +14,8 @@ namespace fv {
 class TrainLog {
  public:
   // Opens `path` for appending. When `resume_step` >= 0, first rewrites the file (atomically) keeping only
-  // interval lines whose "step" is <= resume_step and event lines before it (and drops a torn last line); when -1, truncates it (a new run).
+  // interval lines whose "step" is <= resume_step, event lines before it and periodic validation lines
+  // ("when": "periodic") up to it (and drops a torn last line); when -1, truncates it (a new run).
   TrainLog(std::filesystem::path path, std::int64_t resume_step);
   void write(const nlohmann::json& record);
   const std::filesystem::path& path() const { return path_; }

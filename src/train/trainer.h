@@ -3,9 +3,10 @@
 // validation, and the final model file.
 //
 // Run folder (config.output): checkpoint.fvc (latest state), model.fvm (the final model, for fv-embed),
-// train.jsonl (one line per log interval; events "validation", "test", "final"), summary.json (final figures),
-// curves.png (loss, accuracy, lr, lambda against step; train.plot, needs gnuplot) and optionally the test-set
-// feature CSV.
+// model.best.fvm (train.keep_best: the highest validation accuracy on that set; its step and accuracy in its
+// metadata), train.jsonl (one line per log interval; events "validation" (one per set), "test", "final"),
+// summary.json (final figures), curves.png (loss, accuracy, lr, lambda and validation accuracy against step;
+// train.plot, needs gnuplot) and optionally the test-set feature CSV.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,7 @@ struct TrainSummary {
   double images_per_second = 0;  // this session
   double last_loss = 0;          // mean over the last log interval
   double test_error = -1;        // on data.test_input, -1 when none
-  double val_accuracy = -1;      // on val.pairs, -1 when none
+  double val_accuracy = -1;      // final validation on the first set (val.pairs, else the first val.bin), -1 when none
   std::filesystem::path model_file;  // empty when interrupted
 };
 
@@ -58,6 +59,7 @@ class Trainer {
 
   static std::filesystem::path checkpoint_path(const std::filesystem::path& output);
   static std::filesystem::path model_path(const std::filesystem::path& output);
+  static std::filesystem::path best_model_path(const std::filesystem::path& output);  // train.keep_best
 
  private:
   struct State;

@@ -104,6 +104,26 @@ TEST(CurvesChart, PanelWithoutDataSaysSoAndNonPositiveValuesStayLinear) {
   EXPECT_THROW(curves_script({run}, {}, "t"), ConfigError);
 }
 
+TEST(CurvesChart, ValidationPanelHasOneLinePerSet) {
+  CurvesRun run = softmax_run("r");
+  run.curves.validations = {{10, "lfw", 0.5}, {10, "agedb_30", 0.25}, {20, "lfw", 0.75}};
+  EXPECT_EQ(validation_sets(run.curves), (std::vector<std::string>{"lfw", "agedb_30"}));
+  EXPECT_EQ(validation_table(run.curves, "lfw"), "# step accuracy\n10 0.5\n20 0.75\n");
+  const std::string s = curves_script({run}, {"/s/r.dat"}, "t",
+                                      {{0, "lfw", "/s/r-val0.dat"}, {0, "agedb_30", "/s/r-val1.dat"}});
+  EXPECT_NE(s.find("set multiplot layout 3,2 title 't'\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("set title 'validation accuracy'\nplot '/s/r-val0.dat' using 1:2 with linespoints pointtype 7 "
+                   "pointsize 0.6 linewidth 2 linecolor 1 title 'lfw'"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("'/s/r-val1.dat' using 1:2 with linespoints pointtype 7 pointsize 0.6 linewidth 2 linecolor 2 "
+                   "title 'agedb_30'"),
+            std::string::npos)
+      << s;
+  // Without validations: the 2x2 chart, unchanged.
+  EXPECT_NE(curves_script({run}, {"/s/r.dat"}, "t").find("layout 2,2"), std::string::npos);
+}
+
 TEST(CurvesChart, DrawsAPngForSeveralRunsAndRemovesItsDataFiles) {
   if (find_gnuplot("gnuplot").empty()) GTEST_SKIP() << "gnuplot is not installed";
   testing::TempDir dir;
@@ -112,7 +132,9 @@ TEST(CurvesChart, DrawsAPngForSeveralRunsAndRemovesItsDataFiles) {
   const testing::ScopedEnv tmpdir("TMPDIR", tmp.string());
   std::filesystem::create_directories(dir / "out");
   CurvesRun empty{"no records yet", {}};
-  draw_curves({lsoftmax_run("it's \"m=2\" back\\slash"), softmax_run("softmax"), empty}, dir / "out/curves.png",
+  CurvesRun validated = softmax_run("softmax");
+  validated.curves.validations = {{100, "lfw", 0.9}, {200, "lfw", 0.95}, {200, "cfp_fp", 0.8}};
+  draw_curves({lsoftmax_run("it's \"m=2\" back\\slash"), validated, empty}, dir / "out/curves.png",
               "several 'runs'", "gnuplot");
   EXPECT_TRUE(testing::is_png(dir / "out/curves.png"));
   EXPECT_GT(std::filesystem::file_size(dir / "out/curves.png"), 10000u);

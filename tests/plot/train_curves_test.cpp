@@ -44,6 +44,22 @@ TEST(TrainCurves, ReadsTheIntervalLinesAndSkipsEvents) {
   EXPECT_EQ(c.records[1].accuracy, 0.5);
 }
 
+TEST(TrainCurves, ValidationLinesGiveTheValidationCurvesOfEachSet) {
+  const TrainCurves c = parse_train_jsonl(
+      std::string(kLog) +
+          "{\"event\":\"validation\",\"step\":40,\"set\":\"lfw\",\"accuracy\":0.875,\"best\":0.875}\n"
+          "{\"event\":\"test\",\"step\":40,\"error\":0.5}\n",
+      "train.jsonl");
+  ASSERT_EQ(c.validations.size(), 2u);
+  EXPECT_EQ(c.validations[0].step, 20);
+  EXPECT_EQ(c.validations[0].set, "pairs");  // fv-train's older val.pairs line has no "set"
+  EXPECT_EQ(c.validations[0].accuracy, 0.75);
+  EXPECT_EQ(c.validations[1].set, "lfw");
+  EXPECT_EQ(c.validations[1].accuracy, 0.875);
+  EXPECT_EQ(error_of("{\"event\":\"validation\",\"step\":20,\"accuracy\":\"high\"}\n"),
+            "run/train.jsonl:1: a validation line needs an integer \"step\" and a numeric \"accuracy\"");
+}
+
 TEST(TrainCurves, MissingAndNullFieldsAreEmpty) {
   const TrainCurves c = parse_train_jsonl(kLog, "train.jsonl");
   const TrainRecord& b = c.records[1];

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "core/error.h"
+#include "train/margins/l2softmax.h"
+#include "train/margins/lsoftmax.h"
 
 namespace fv {
 namespace {

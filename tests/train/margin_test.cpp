@@ -1,5 +1,6 @@
 // The L-Softmax building blocks: the multiple-angle expansion and psi (continuity, monotonicity, values).
 #include "train/margin.h"
+#include "train/margins/lsoftmax.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
