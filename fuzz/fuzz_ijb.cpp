@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "eval/ijb.h"
 #include "protocol/protocol_reader.h"

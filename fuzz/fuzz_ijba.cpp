@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "eval/ijba.h"
 #include "protocol/protocol_reader.h"

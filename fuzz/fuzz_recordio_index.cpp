@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -21,7 +21,7 @@
 #include "core/check.h"
 #include "core/cli.h"
 #include "core/options.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 #include "core/runtime.h"
 #include "dataset/batch_loader.h"
 #include "dataset/recordio_source.h"

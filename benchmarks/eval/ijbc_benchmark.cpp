@@ -16,7 +16,7 @@
 
 #include "common/machine_info.h"
 #include "core/cli.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/logging.h"
 #include "core/options.h"
 #include "core/runtime.h"

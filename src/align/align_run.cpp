@@ -21,7 +21,7 @@
 #include "core/check.h"
 #include "core/logging.h"
 #include "core/progress.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 #include "core/runtime.h"
 
 namespace fv {

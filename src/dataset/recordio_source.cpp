@@ -16,7 +16,7 @@
 #include "core/check.h"
 #include "core/error.h"
 #include "core/logging.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 
 namespace fv {
 namespace {

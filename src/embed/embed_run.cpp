@@ -11,7 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/check.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/logging.h"
 #include "core/progress.h"
 #include "core/runtime.h"

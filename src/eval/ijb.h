@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 
 namespace fv::eval {
 

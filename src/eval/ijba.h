@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "eval/ijb.h"
 #include "protocol/indexed_pairs.h"
 #include "eval/roc.h"

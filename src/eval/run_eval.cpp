@@ -8,7 +8,8 @@
 
 #include "core/atomic_file.h"
 #include "core/check.h"
-#include "core/embedding_store.h"
+#include "core/iso_time.h"
+#include "formats/embedding_store.h"
 #include "core/logging.h"
 #include "eval/ijb.h"
 #include "eval/ijba.h"

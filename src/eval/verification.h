@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "protocol/kfold.h"
 #include "protocol/indexed_pairs.h"
 #include "protocol/pair_distances.h"

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "protocol/indexed_pairs.h"
 
 namespace fv::eval {

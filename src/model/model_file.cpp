@@ -5,8 +5,8 @@
 #include <fmt/ranges.h>
 
 #include "core/check.h"
-#include "core/embedding_store.h"
 #include "core/error.h"
+#include "core/iso_time.h"
 #include "core/sha256.h"
 #include "model/archive_io.h"
 

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 
 namespace fv::eval {
 

@@ -9,8 +9,8 @@
 #include <mutex>
 
 #include "core/check.h"
-#include "core/embedding_store.h"
 #include "core/error.h"
+#include "core/iso_time.h"
 #include "model/archive_io.h"
 
 namespace fv {

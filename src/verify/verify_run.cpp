@@ -9,7 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/check.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/image_codec.h"
 #include "embedder/embedder.h"
 

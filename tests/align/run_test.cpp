@@ -22,7 +22,7 @@
 #include "align/manifest.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 #include "face/test_images.h"
 #include "support/temp_dir.h"
 

@@ -15,7 +15,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/image_codec.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 #include "core/sha256.h"
 #include "dataset/recordio_source.h"
 #include "dataset/test_png.h"

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "core/error.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 #include "dataset/batch_loader.h"
 #include "dataset/recordio_source.h"
 #include "dataset/test_png.h"

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "support/command.h"
 #include "support/synth.h"
 #include "support/temp_dir.h"

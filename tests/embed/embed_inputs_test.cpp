@@ -4,9 +4,9 @@
 #include <fstream>
 
 #include "core/atomic_file.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
-#include "core/recordio.h"
+#include "formats/recordio.h"
 #include "core/runtime.h"
 #include "dataset/test_bin.h"
 #include "dataset/test_png.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/atomic_file.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "embed/embed_run.h"

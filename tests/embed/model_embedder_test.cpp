@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "core/atomic_file.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "core/sha256.h"
 #include "embed/embed_config.h"

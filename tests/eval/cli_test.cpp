@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "support/command.h"
 #include "support/temp_dir.h"
 

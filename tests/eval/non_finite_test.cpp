@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "eval/run_eval.h"
 #include "support/temp_dir.h"

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "core/atomic_file.h"
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "support/temp_dir.h"
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <random>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "dataset/sample_source.h"
 #include "eval/run_eval.h"

@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <map>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/image_codec.h"
 #include "model/backbone.h"
 #include "model/model_file.h"

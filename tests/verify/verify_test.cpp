@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <random>
 
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 #include "core/error.h"
 #include "support/temp_dir.h"
 #include "verify/gallery_search.h"

@@ -1,5 +1,5 @@
 // MXNet RecordIO writer and reader (format documented in recordio.h).
-#include "core/recordio.h"
+#include "formats/recordio.h"
 
 #include <fmt/format.h>
 

@@ -1,14 +1,14 @@
 // HDF5 embeddings file: reader, one-shot writer and the resumable chunked writer (HDF5 C API).
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 
 #include <hdf5.h>
 
-#include <ctime>
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/error.h"
+#include "core/iso_time.h"
 #include "core/logging.h"
 
 namespace fv {
@@ -250,14 +250,6 @@ bool same_identity(const EmbeddingAttributes& a, const EmbeddingAttributes& b) {
 
 }  // namespace
 
-std::string iso_time_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 EmbeddingSet read_embeddings(const std::filesystem::path& path) {
   Handle file = open_file(path, H5F_ACC_RDONLY);

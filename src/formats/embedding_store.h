@@ -63,9 +63,6 @@ EmbeddingSet read_embeddings(const std::filesystem::path& path);
 // Throws ConfigError for an inconsistent set, IoError if the file cannot be written.
 void write_embeddings(const std::filesystem::path& path, const EmbeddingSet& set, int gzip_level = 0);
 
-// Current time as ISO-8601 UTC ("2026-11-23T09:30:00Z").
-std::string iso_time_now();
-
 // Chunked, resumable writer (see the file comment).
 class EmbeddingWriter {
  public:

@@ -1,5 +1,5 @@
 // Tests of the HDF5 embeddings file: round trip, format checks, resumable chunked writes.
-#include "core/embedding_store.h"
+#include "formats/embedding_store.h"
 
 #include <gtest/gtest.h>
 

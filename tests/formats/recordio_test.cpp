@@ -1,5 +1,5 @@
 // Tests for the MXNet RecordIO writer/reader: round trip, magic escaping, bad input errors, truncation.
-#include "core/recordio.h"
+#include "formats/recordio.h"
 
 #include <gtest/gtest.h>
 
