@@ -17,13 +17,18 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "align/inputs.h"
 #include "align/manifest.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/sha256.h"
 #include "formats/recordio.h"
 #include "face/test_images.h"
+#include "support/command.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -199,6 +204,29 @@ TEST(AlignRun, ResumeAfterKillListsEachInputOnceAndRecordsMatch) {
   EXPECT_EQ(read_file(dir / "out2" / "manifest.csv"), read_file(dir / "out" / "manifest.csv"));
   EXPECT_EQ(read_file(dir / "out2" / "train.rec"), read_file(dir / "out" / "train.rec"));
   EXPECT_EQ(read_file(dir / "out2" / "train.idx"), read_file(dir / "out" / "train.idx"));
+
+  // MXNet's reader (tests/dataset/mxnet_recordio.py, dmlc-core's framing and mxnet.recordio.unpack re-implemented
+  // from their code) reads the same records: keys, labels, ids and image bytes.
+  if (fs::exists("/usr/bin/python3")) {
+    const auto mx = testing::run_command(fmt::format("/usr/bin/python3 {} read {}",
+                                                     (testing::source_dir() / "tests/dataset/mxnet_recordio.py").string(),
+                                                     (dir / "out" / "train").string()));
+    ASSERT_EQ(mx.code, 0) << mx.output;
+    std::istringstream lines(mx.output);
+    std::size_t i = 0;
+    for (std::string line; std::getline(lines, line); ++i) {
+      ASSERT_LT(i, m.rows.size()) << line;
+      const auto j = nlohmann::json::parse(line);
+      const std::string image = read_file(dir / "out" / m.rows[i].output);
+      EXPECT_EQ(j.at("key"), i);
+      EXPECT_EQ(j.at("id"), i);
+      EXPECT_EQ(j.at("flag"), 0);
+      EXPECT_EQ(j.at("label"), static_cast<float>(m.rows[i].label));
+      EXPECT_EQ(j.at("size"), image.size());
+      EXPECT_EQ(j.at("sha256"), sha256_hex(image)) << m.rows[i].output;
+    }
+    EXPECT_EQ(i, m.rows.size());
+  }
 
   // run.resume=false refuses to touch an existing manifest.
   AlignConfig no_resume = two;
