@@ -6,22 +6,13 @@
 
 #include "core/check.h"
 #include "core/error.h"
+#include "core/list_values.h"
 
 namespace fv::bench {
 
 // Splits every element at commas and drops empty parts. Throws ConfigError naming `key` when nothing is left.
 inline std::vector<std::string> split_list(const std::vector<std::string>& values, const std::string& key) {
-  std::vector<std::string> out;
-  for (const auto& v : values) {
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      const std::size_t comma = v.find(',', start);
-      const std::string part = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!part.empty()) out.push_back(part);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
+  std::vector<std::string> out = split_commas(values);
   FV_CHECK(!out.empty(), ConfigError, "config key '{}' needs at least one value", key);
   return out;
 }

@@ -8,27 +8,9 @@
 #include <filesystem>
 
 #include "core/check.h"
+#include "core/list_values.h"
 
 namespace fv {
-namespace {
-
-// The values of a list key, each of which may hold several comma-separated items ("a,b" as well as "a" "b").
-std::vector<std::string> split_commas(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const auto& v : values) {
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      const std::size_t comma = v.find(',', start);
-      const std::string part = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!part.empty()) out.push_back(part);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 namespace {
 
 const EnumNames<DeviceKind>& device_names() {

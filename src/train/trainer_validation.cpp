@@ -11,8 +11,9 @@ void Trainer::State::open_validation() {
   const ValidationConfig& v = config.validation;
   if (v.pairs.empty() && v.bins.empty()) return;
   validator = std::make_unique<Validator>(v, eval_settings());
-  log::info("validation on {} every {} (flip-sum on .bin sets, as insightface){}", join_names(validator->names(), ", "),
-            v.every_steps > 0 ? fmt::format("{} steps and at the end", v.every_steps) : std::string("run's end"),
+  log::info("validation on {} {}{}{}", join_names(validator->names(), ", "),
+            v.every_steps > 0 ? fmt::format("every {} steps and at the end", v.every_steps) : std::string("at the end"),
+            v.bins.empty() ? "" : "; .bin sets embedded with flip-sum, as insightface",
             v.keep_best.empty() ? "" : fmt::format("; model.best.fvm kept for the highest accuracy on {}", v.keep_best));
 }
 
