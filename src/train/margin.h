@@ -2,7 +2,8 @@
 // geometry (how the plain logits are formed from features and class weights), the terms its target logit needs,
 // the paper's target logit, its annealing schedule (lambda), its bias and alpha rules, the validation of its keys
 // and its description. The ClassifierHead (and Partial FC) own the weights and apply the cross-entropy once.
-// Adding a loss: one file in train/margins/ and one row of the table of names (margin_table.cpp, MarginKind).
+// Adding a loss: its file in train/margins/, its factory's line in margins/margins.h, its row in the table of names
+// (margin_table.cpp) and its MarginKind value (head_options.h).
 #pragma once
 
 #include <torch/torch.h>

@@ -1,6 +1,7 @@
 // fv-train as users run it, on fv-synth faces: the loss falls well below its start; a run killed with
 // SIGTERM (clean stop + checkpoint, exit 130) or SIGKILL (no warning) resumes with --resume and finishes
-// with a log that has every step once; bad keys exit 2 naming the key.
+// with a log that has every step once; insightface-style RecordIO made by MXNet's packer trains; bad keys exit 2
+// naming the key.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -123,6 +124,22 @@ TEST(TrainCli, SigkillLosesAtMostTheStepsSinceTheLastCheckpoint) {
   const CliRun resumed = run(train_args(images, out, 30) + " --resume");
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   expect_every_step_once(out / "train.jsonl", 30, 5);
+}
+
+TEST(TrainCli, TrainsOnARecordIOFileMadeByMXNetsPacker) {
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  testing::TempDir dir;
+  const auto images = make_synth(dir);
+  // insightface's layout written by tests/dataset/mxnet_recordio.py (MXNet's and insightface's packers
+  // re-implemented): a header record, 160 images with float-array labels, 20 identity records after them.
+  const CliRun packed = run(fmt::format("/usr/bin/python3 {}/tests/dataset/mxnet_recordio.py pack-insightface --root {} "
+                                        "--out {} --label-vector",
+                                        testing::source_dir().string(), images.string(), (dir / "train").string()));
+  ASSERT_EQ(packed.code, 0) << packed.output;
+  const CliRun r = run(train_args(dir / "train.rec", dir / "run", 2, 1));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("fv-train: 160 samples, 20 classes"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/model.fvm"));
 }
 
 TEST(TrainCli, AFullDiskIsAnIoErrorThatLeavesNoTemporaryAndTheRunResumes) {
