@@ -4,6 +4,8 @@
 # breaks it as file:line: text, and exits 1 if there is one.
 #
 # Usage: scripts/check-layering.sh [SRC_DIR]   (default: src)
+# Run by sh (dash) as well: the rest needs bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${1:-src}

@@ -61,12 +61,7 @@ class Painter {
   void blend(const std::vector<cv::Point>& pts, const cv::Scalar& c, double alpha) {
     cv::Rect box = bounds(pts);
     if (box.area() <= 0) return;
-    cv::Mat mask = cv::Mat::zeros(box.size(), CV_8U);
-    std::vector<cv::Point> local;
-    for (const auto& p : pts) local.emplace_back(p.x - box.x * 16, p.y - box.y * 16);
-    const cv::Point* lp = local.data();
-    const int n = static_cast<int>(local.size());
-    cv::fillPoly(mask, &lp, &n, 1, cv::Scalar(255), cv::LINE_8, kShift);
+    const cv::Mat mask = polygon_mask(pts, box);
     cv::Mat roi = img_(box);
     for (int y = 0; y < roi.rows; ++y) {
       auto* px = roi.ptr<cv::Vec3b>(y);
@@ -76,6 +71,16 @@ class Painter {
         for (int k = 0; k < 3; ++k) px[x][k] = cv::saturate_cast<std::uint8_t>(px[x][k] * (1 - alpha) + c[k] * alpha);
       }
     }
+  }
+  // The polygon `pts` (shifted canvas points) as a 255 mask of the canvas rectangle `box`.
+  cv::Mat polygon_mask(const std::vector<cv::Point>& pts, const cv::Rect& box) const {
+    cv::Mat mask = cv::Mat::zeros(box.size(), CV_8U);
+    std::vector<cv::Point> local;
+    for (const auto& p : pts) local.emplace_back(p.x - box.x * 16, p.y - box.y * 16);
+    const cv::Point* lp = local.data();
+    const int n = static_cast<int>(local.size());
+    cv::fillPoly(mask, &lp, &n, 1, cv::Scalar(255), cv::LINE_8, kShift);
+    return mask;
   }
   // Canvas rectangle (unshifted pixels) covering shifted points, clipped to the image.
   cv::Rect bounds(const std::vector<cv::Point>& pts) const {
@@ -379,12 +384,7 @@ class FaceCanvas {
     if (box.area() <= 0) return;
     cv::Mat roi = p.img()(box);
     cv::Mat iris = roi.clone();
-    cv::Mat mask = cv::Mat::zeros(box.size(), CV_8U);
-    std::vector<cv::Point> local;
-    for (const auto& q : eye) local.emplace_back(q.x - box.x * 16, q.y - box.y * 16);
-    const cv::Point* lp = local.data();
-    const int n = static_cast<int>(local.size());
-    cv::fillPoly(mask, &lp, &n, 1, cv::Scalar(255), cv::LINE_8, kShift);
+    const cv::Mat mask = p.polygon_mask(eye, box);
     const cv::Point ic = p.hp(c) - cv::Point(box.x * 16, box.y * 16);
     const int ir = static_cast<int>(ew * 0.4 * p.s() * kOne);
     cv::circle(iris, ic, ir, sc(id_.iris), cv::FILLED, cv::LINE_8, kShift);

@@ -3,18 +3,16 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <map>
 
-#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/error.h"
 #include "core/image_codec.h"
 #include "core/logging.h"
 #include "dataset/pickle_bin.h"
 #include "embedder/backbone_embedder.h"
+#include "plot/train_curves.h"
 #include "protocol/pair_distances.h"
 #include "protocol/pairs.h"
 
@@ -107,21 +105,17 @@ std::vector<std::string> Validator::names() const {
 void Validator::restore(const std::filesystem::path& journal) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(journal, ec)) return;
-  const std::string text = read_file(journal);
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    const auto j = nlohmann::json::parse(text.substr(start, end - start), nullptr, /*allow_exceptions=*/false);
-    start = end + 1;
-    if (!j.is_object() || j.value("event", "") != "validation" || !j.contains("accuracy") ||
-        !j["accuracy"].is_number())
-      continue;
-    const std::string set = j.value("set", "pairs");
-    const double accuracy = j["accuracy"].get<double>();
-    auto [it, added] = best_.emplace(set, accuracy);
-    if (!added) it->second = std::max(it->second, accuracy);
+  try {
+    for (const auto& v : plot::read_train_jsonl(journal).validations) record_accuracy(v.set, v.accuracy);
+  } catch (const Error& e) {
+    log::warn("{}: the highest validation accuracies so far are not restored ({})", journal.string(), e.what());
   }
+}
+
+double Validator::record_accuracy(const std::string& set, double accuracy) {
+  auto [it, added] = best_.emplace(set, accuracy);
+  if (!added) it->second = std::max(it->second, accuracy);
+  return it->second;
 }
 
 std::vector<ValidationResult> Validator::run(const std::shared_ptr<Backbone>& backbone) {
@@ -144,9 +138,7 @@ std::vector<ValidationResult> Validator::run(const std::shared_ptr<Backbone>& ba
     r.accuracy = k.accuracy_mean;
     r.accuracy_std = k.accuracy_std;
     for (double t : k.fold_threshold) r.threshold += t / static_cast<double>(k.fold_threshold.size());
-    auto [it, added] = best_.emplace(set->name, r.accuracy);
-    if (!added) it->second = std::max(it->second, r.accuracy);
-    r.best = it->second;
+    r.best = record_accuracy(set->name, r.accuracy);
     r.pairs = static_cast<std::int64_t>(set->pairs.size());
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     results.push_back(r);

@@ -47,8 +47,8 @@ class Validator {
   // The set names, in validation order (pairs first, then the .bin files in val.bin order).
   std::vector<std::string> names() const;
 
-  // Seeds the highest accuracy so far from the "validation" lines of a resumed run's train.jsonl (a missing or
-  // unreadable log seeds nothing).
+  // Seeds the highest accuracy so far from the "validation" lines of a resumed run's train.jsonl, read by the plot
+  // library's train.jsonl reader (a missing or unreadable log seeds nothing, with a warning when unreadable).
   void restore(const std::filesystem::path& journal);
 
   // Embeds and scores every set with `backbone` (eval mode, no grad; its training flag is restored).
@@ -58,6 +58,8 @@ class Validator {
   struct Set;
   static std::unique_ptr<Set> open_pairs(const ValidationConfig& config);
   static std::unique_ptr<Set> open_bin(const std::filesystem::path& path);
+  // Notes an accuracy on `set`; returns the highest so far.
+  double record_accuracy(const std::string& set, double accuracy);
   std::vector<std::unique_ptr<Set>> sets_;
   EvalSettings settings_;
   std::map<std::string, double> best_;
