@@ -2,7 +2,8 @@
 # The seed papers' MNIST comparison (issue #14): softmax, L-Softmax m=2,3,4, A-Softmax m=4, SM-Softmax and
 # L2-softmax on the same network (configs/mnist.ini), several seeds each, on the full 60,000 training digits; then
 # the L-Softmax paper's 2-D feature experiment (FC 2, one panel per loss). Resumable: rerun the same command and
-# finished runs are kept, an interrupted one continues from its checkpoint (fv-train --resume true).
+# finished runs are kept (a run with a row in results.csv, or a summary in its folder), an interrupted one
+# continues from its checkpoint (fv-train --resume true).
 #
 #   scripts/mnist-experiments.sh [--paper] [--val] [--steps N] [--steps-2d N] [--batch N] [--seeds 1,2,3]
 #                                [--losses NAME,...] [--experiments full,2d] [--test-limit N] [--threads N]
@@ -189,6 +190,10 @@ run_one() {  # experiment, loss entry, seed
   [[ $exp == 2d ]] && { s=$steps_2d; extra=(--model.embedding_dim 2 --train.test_features "$out/$exp/$name/seed$seed/test-features.csv"); }
   local run=$out/$exp/$name/seed$seed
   local key="$exp,$loss,$m,$seed,$s,$batch,"
+  if grep -q "^$key" "$csv"; then  # recorded earlier, perhaps in a run folder since deleted: kept
+    echo "== $exp $name seed $seed: finished (kept)"
+    return 0
+  fi
   local summary
   summary=$(summary_of "$run")
   if [[ -n $summary && ${summary%% *} == "$s" ]]; then
@@ -216,10 +221,8 @@ run_one() {  # experiment, loss entry, seed
     [[ -n $summary && ${summary%% *} == "$s" ]] || { echo "mnist-experiments: $run has no summary of step $s" >&2; exit 1; }
   fi
   read -r _ test_error seconds <<<"$summary"
-  if ! grep -q "^$key" "$csv"; then
-    echo "$key$test_error,$seconds" >> "$csv"
-    echo "   test error $(python3 -c "print(f'{100 * $test_error:.2f}%')"), $(printf '%.0f' "$seconds") s"
-  fi
+  echo "$key$test_error,$seconds" >> "$csv"
+  echo "   test error $(python3 -c "print(f'{100 * $test_error:.2f}%')"), $(printf '%.0f' "$seconds") s"
   write_table
   publish
 }

@@ -66,4 +66,10 @@ grep -q "| L-Softmax m=2 | 1 |" "$out/results.md" || fail "results.md has no L-S
 scripts/mnist-experiments.sh "${args[@]}" --experiments full,2d > "$tmp/run3.log" 2>&1 || fail "the third run failed"
 (($(grep -c "finished (kept)" "$tmp/run3.log") == 4)) || fail "the third run did not keep all 4 runs"
 (($(wc -l < "$out/results.csv") == 5)) || fail "the third run changed results.csv"
-echo "PASS: finished runs kept, the interrupted run resumed, one CSV row per run"
+# 4. A run folder deleted after its row was written (a new clone with the table copied back): the row counts.
+rm -rf "$out/full/softmax"
+scripts/mnist-experiments.sh "${args[@]}" --experiments full,2d > "$tmp/run4.log" 2>&1 || fail "the fourth run failed"
+grep -q "full softmax seed 1: finished (kept)" "$tmp/run4.log" || fail "the recorded softmax run was not kept"
+[[ ! -d $out/full/softmax ]] || fail "the recorded softmax run was trained again"
+(($(wc -l < "$out/results.csv") == 5)) || fail "the fourth run changed results.csv"
+echo "PASS: finished runs kept (also with only their CSV row left), the interrupted run resumed, one CSV row per run"
