@@ -8,6 +8,7 @@
 #include "formats/embedding_store.h"
 #include "core/error.h"
 #include "eval/run_eval.h"
+#include "support/embedding_rows.h"
 #include "support/temp_dir.h"
 
 namespace fv::eval {
@@ -19,14 +20,8 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 class NonFinite : public ::testing::Test {
  protected:
   // Writes `rows` (id, 2 values) as the embeddings file e.h5.
-  void write_set(const std::vector<std::pair<std::string, std::vector<float>>>& rows,
-                 std::optional<std::vector<std::int8_t>> flags = std::nullopt) {
-    EmbeddingSet set;
-    set.attributes.embedding_dim = 2;
-    for (const auto& [id, v] : rows) {
-      set.ids.push_back(id);
-      set.embeddings.insert(set.embeddings.end(), v.begin(), v.end());
-    }
+  void write_set(const testing::EmbeddingRows& rows, std::optional<std::vector<std::int8_t>> flags = std::nullopt) {
+    EmbeddingSet set = testing::embedding_set(rows);
     set.pair_flags = std::move(flags);
     write_embeddings(embeddings(), set);
   }

@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "formats/embedding_store.h"
 #include "core/error.h"
+#include "support/embedding_rows.h"
 #include "support/temp_dir.h"
 
 namespace fv::eval {
@@ -169,16 +170,10 @@ TEST(RunEval, BinProtocolUsesPairFlags) {
 
 TEST(RunEval, IjbaPerSplitTarMeanAndStd) {
   testing::TempDir dir;
-  EmbeddingSet set;
-  set.attributes.embedding_dim = 2;
-  const std::vector<std::pair<std::string, std::vector<float>>> images = {
-      {"img/1.jpg", {1, 0}}, {"img/2.jpg", {1, 0.1f}}, {"img/3.jpg", {0, 1}},  {"img/4.jpg", {0.1f, 1}},
-      {"img/5.jpg", {1, 0}}, {"img/6.jpg", {-1, 0}},   {"img/7.jpg", {0, 1}},  {"img/8.jpg", {0, 1}}};
-  for (const auto& [id, v] : images) {
-    set.ids.push_back(id);
-    set.embeddings.insert(set.embeddings.end(), v.begin(), v.end());
-  }
-  write_embeddings(dir / "ijba.h5", set);
+  write_embeddings(dir / "ijba.h5",
+                   testing::embedding_set({{"img/1.jpg", {1, 0}}, {"img/2.jpg", {1, 0.1f}}, {"img/3.jpg", {0, 1}},
+                                           {"img/4.jpg", {0.1f, 1}}, {"img/5.jpg", {1, 0}}, {"img/6.jpg", {-1, 0}},
+                                           {"img/7.jpg", {0, 1}}, {"img/8.jpg", {0, 1}}}));
   const std::string header = "TEMPLATE_ID,SUBJECT_ID,FILE,MEDIA_ID,SIGHTING_ID\n";
   // split 1: perfectly separated; split 2: one genuine pair scores -1, below the impostors (0).
   testing::write_text(dir / "ijba/split1/verify_metadata_1.csv",
@@ -244,19 +239,12 @@ TEST(RunEval, IjbcDetectorScoreWeighting) {
 
 TEST(RunEval, YtfAndView1EndToEnd) {
   testing::TempDir dir;
-  EmbeddingSet set;
-  set.attributes.embedding_dim = 2;
   // YTF videos A/0, A/1 (person A, direction x), B/0, B/1 (person B, direction y), C/0 (direction -x).
-  const std::vector<std::pair<std::string, std::vector<float>>> frames = {
+  write_embeddings(dir / "e.h5", testing::embedding_set({
       {"A/0/1.jpg", {1, 0.1f}}, {"A/0/2.jpg", {1, -0.1f}}, {"A/1/1.jpg", {1, 0.05f}}, {"B/0/1.jpg", {0.1f, 1}},
       {"B/1/1.jpg", {-0.1f, 1}}, {"C/0/1.jpg", {-1, 0}},
       // LFW View 1 images
-      {"P/P_0001.jpg", {1, 0}}, {"P/P_0002.jpg", {1, 0.2f}}, {"Q/Q_0001.jpg", {0, 1}}, {"Q/Q_0002.jpg", {0.2f, 1}}};
-  for (const auto& [id, v] : frames) {
-    set.ids.push_back(id);
-    set.embeddings.insert(set.embeddings.end(), v.begin(), v.end());
-  }
-  write_embeddings(dir / "e.h5", set);
+      {"P/P_0001.jpg", {1, 0}}, {"P/P_0002.jpg", {1, 0.2f}}, {"Q/Q_0001.jpg", {0, 1}}, {"Q/Q_0002.jpg", {0.2f, 1}}}));
   EvalConfig cfg;
   cfg.protocol = EvalProtocol::kYtf;
   cfg.embeddings = (dir / "e.h5").string();
