@@ -37,7 +37,7 @@ void BM_LfwVerification(benchmark::State& state) {
   std::mt19937_64 rng(7);
   std::normal_distribution<float> normal;
   std::vector<float> emb(static_cast<std::size_t>(2 * pairs * dim));
-  fv::eval::IndexedPairs p;
+  fv::protocol::IndexedPairs p;
   for (std::int64_t i = 0; i < pairs; ++i) {
     const bool same = (i / (pairs / 20)) % 2 == 0;  // blocks of 300 same / 300 different, as LFW folds
     for (std::int64_t d = 0; d < dim; ++d) {
@@ -51,8 +51,8 @@ void BM_LfwVerification(benchmark::State& state) {
   }
   const fv::eval::VerificationOptions options;  // 10 folds, insightface's threshold grid, FAR targets 1e-6..1e-1
   for (auto _ : state) {
-    const auto normalized = fv::eval::l2_normalized(emb, dim);
-    const auto result = fv::eval::score_pairs(fv::eval::squared_distances(normalized, dim, p), p.same, options);
+    const auto normalized = fv::protocol::l2_normalized(emb, dim);
+    const auto result = fv::eval::score_pairs(fv::protocol::squared_distances(normalized, dim, p), p.same, options);
     benchmark::DoNotOptimize(result.auc);
   }
   set_pairs_rate(state, pairs);
@@ -87,9 +87,9 @@ void BM_KFoldLfw(benchmark::State& state) {
   std::vector<std::uint8_t> same;
   make_scores(6000, &scores, &same);
   for (auto& s : scores) s = 2.0 - s * 0.5;  // distances in [0, 4) mostly
-  fv::eval::KFoldOptions opt;
-  opt.mode = state.range(0) == 0 ? fv::eval::ThresholdMode::kGrid : fv::eval::ThresholdMode::kExact;
-  for (auto _ : state) benchmark::DoNotOptimize(fv::eval::kfold_verification(scores, same, opt).accuracy_mean);
+  fv::protocol::KFoldOptions opt;
+  opt.mode = state.range(0) == 0 ? fv::protocol::ThresholdMode::kGrid : fv::protocol::ThresholdMode::kExact;
+  for (auto _ : state) benchmark::DoNotOptimize(fv::protocol::kfold_verification(scores, same, opt).accuracy_mean);
   set_pairs_rate(state, 6000);
 }
 BENCHMARK(BM_KFoldLfw)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

@@ -22,12 +22,6 @@ std::uint64_t mix(std::uint64_t x) {
 
 }  // namespace
 
-BatchBuffer heap_batch_buffer(std::size_t floats) {
-  auto storage = std::make_shared<std::vector<float>>(floats);
-  float* data = storage->data();
-  return {std::move(storage), data};
-}
-
 BatchLoader::BatchLoader(const SampleSource& source, PreprocessOptions preprocess, AugmentOptions augment,
                          LoaderOptions options)
     : source_(source), preprocess_(preprocess), augment_(augment), options_(options) {

@@ -1,21 +1,12 @@
 // Turning a decoded image into a model input: resize, colour, normalisation, and training augmentation.
 #pragma once
 
-#include <array>
 #include <cstdint>
 
 #include "core/image_codec.h"
+#include "core/preprocess_options.h"
 
 namespace fv {
-
-// What a model expects; stored in the model file so that embedding preprocesses exactly as training did.
-struct PreprocessOptions {
-  int width = 112;
-  int height = 112;
-  int channels = 3;                                // 3: RGB, 1: grey (ITU-R 601 luma)
-  std::array<float, 3> mean{127.5f, 127.5f, 127.5f};  // input = (pixel - mean) / std, pixel in [0, 255]
-  std::array<float, 3> std{127.5f, 127.5f, 127.5f};
-};
 
 struct AugmentOptions {
   bool flip = false;     // mirror horizontally with probability 1/2

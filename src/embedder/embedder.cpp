@@ -14,13 +14,8 @@ namespace {
 
 class PixelEmbedder : public Embedder {
  public:
-  PixelEmbedder(int width, int height, int channels) {
-    preprocess_.width = width;
-    preprocess_.height = height;
-    preprocess_.channels = channels;
-    preprocess_.mean = {0, 0, 0};
-    preprocess_.std = {255, 255, 255};
-  }
+  PixelEmbedder(int width, int height, int channels)
+      : preprocess_(PreprocessOptions::uniform(width, height, channels, 0, 255)) {}
   const PreprocessOptions& preprocess() const override { return preprocess_; }
   std::int64_t dim() const override {
     return static_cast<std::int64_t>(preprocess_.width) * preprocess_.height * preprocess_.channels;

@@ -41,7 +41,8 @@ void EvalConfig::bind(OptionSet& o) {
   o.add("eval.name", &name, "run label in reports and plots (default: the embeddings file name)");
   o.add("eval.folds", &folds, "number of folds of the k-fold accuracy");
   o.add_enum("eval.threshold_mode", &threshold_mode,
-             EnumNames<ThresholdMode>{{"grid", ThresholdMode::kGrid}, {"exact", ThresholdMode::kExact}},
+             EnumNames<protocol::ThresholdMode>{{"grid", protocol::ThresholdMode::kGrid},
+                                                {"exact", protocol::ThresholdMode::kExact}},
              "k-fold thresholds: grid (insightface: arange(start, stop, step)) or exact (midpoints of distances)");
   o.add("eval.grid_start", &grid_start, "first squared-L2 distance threshold of the grid");
   o.add("eval.grid_stop", &grid_stop, "end (excluded) of the threshold grid");
@@ -88,8 +89,8 @@ std::vector<double> EvalConfig::far_target_values() const {
   return v;
 }
 
-KFoldOptions EvalConfig::kfold_options() const {
-  KFoldOptions k;
+protocol::KFoldOptions EvalConfig::kfold_options() const {
+  protocol::KFoldOptions k;
   k.folds = folds;
   k.mode = threshold_mode;
   k.grid_start = grid_start;

@@ -36,7 +36,7 @@ struct EvalConfig {
   std::string name;        // run label in reports and plots; default: the embeddings file's stem
   // k-fold accuracy (insightface verification.py defaults)
   int folds = 10;
-  ThresholdMode threshold_mode = ThresholdMode::kGrid;
+  protocol::ThresholdMode threshold_mode = protocol::ThresholdMode::kGrid;
   double grid_start = 0.0;
   double grid_stop = 4.0;
   double grid_step = 0.01;
@@ -68,7 +68,7 @@ struct EvalConfig {
   // Throws ConfigError naming the key for a missing file argument or a bad value.
   void validate() const;
   std::vector<double> far_target_values() const;
-  KFoldOptions kfold_options() const;
+  protocol::KFoldOptions kfold_options() const;
 };
 
 }  // namespace fv::eval

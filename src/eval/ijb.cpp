@@ -21,10 +21,10 @@ namespace {
 // Calls f(reader, fields) for every line with fields (separated by spaces, tabs or commas), streaming: the
 // IJB-C pair list has 15.6 million lines.
 template <class F>
-void for_each_line(ProtocolReader& in, F&& f) {
+void for_each_line(protocol::ProtocolReader& in, F&& f) {
   std::vector<std::string_view> fields;
   while (in.next()) {
-    split_fields(in.text(), " \t,", fields);
+    protocol::split_fields(in.text(), " \t,", fields);
     if (!fields.empty()) f(in, fields);
   }
 }
@@ -84,16 +84,16 @@ IjbTemplates pool_templates(const EmbeddingSet& set, const std::vector<std::int6
 
 std::vector<float> read_ijb_face_scores(const std::filesystem::path& file, const std::vector<std::string>& images,
                                         const std::filesystem::path& map_file) {
-  ProtocolReader in(file);
+  protocol::ProtocolReader in(file);
   return read_ijb_face_scores(in, images, map_file);
 }
 
-std::vector<float> read_ijb_face_scores(ProtocolReader& reader, const std::vector<std::string>& images,
+std::vector<float> read_ijb_face_scores(protocol::ProtocolReader& reader, const std::vector<std::string>& images,
                                         const std::filesystem::path& map_file) {
   const std::filesystem::path& file = reader.file();
   std::vector<float> scores;
   scores.reserve(images.size());
-  for_each_line(reader, [&](const ProtocolReader& in, const std::vector<std::string_view>& f) {
+  for_each_line(reader, [&](const protocol::ProtocolReader& in, const std::vector<std::string_view>& f) {
     const int number = in.line_number();
     if (f.size() < 2) in.fail(fmt::format("expected 'image x1 y1 ... x5 y5 score' (the score last), found {} field", f.size()));
     const std::size_t row = scores.size();
@@ -124,21 +124,21 @@ std::vector<float> read_ijb_face_scores(ProtocolReader& reader, const std::vecto
 IjbTemplates read_ijb_template_media(const std::filesystem::path& file, const EmbeddingSet& set,
                                      const std::filesystem::path& embeddings_file, const std::string& id_prefix,
                                      const std::filesystem::path& face_scores) {
-  ProtocolReader in(file);
+  protocol::ProtocolReader in(file);
   return read_ijb_template_media(in, set, embeddings_file, id_prefix, face_scores);
 }
 
-IjbTemplates read_ijb_template_media(ProtocolReader& reader, const EmbeddingSet& set,
+IjbTemplates read_ijb_template_media(protocol::ProtocolReader& reader, const EmbeddingSet& set,
                                      const std::filesystem::path& embeddings_file, const std::string& id_prefix,
                                      const std::filesystem::path& face_scores) {
   const std::filesystem::path& file = reader.file();
-  const IdIndex index(set);
+  const protocol::IdIndex index(set);
   std::vector<std::int64_t> rows;
   std::vector<std::int64_t> templates;
   std::vector<std::int64_t> medias;
   std::vector<std::string> images;  // kept only to check the detector score file row by row
   const bool weighted = !face_scores.empty();
-  for_each_line(reader, [&](const ProtocolReader& in, const std::vector<std::string_view>& f) {
+  for_each_line(reader, [&](const protocol::ProtocolReader& in, const std::vector<std::string_view>& f) {
     if (f.size() != 3) in.fail(fmt::format("expected 'image template_id media_id' (3 fields), found {} fields", f.size()));
     const std::string id = id_prefix + std::string(f[0]);
     const std::int64_t row = index.find(id);
@@ -146,7 +146,7 @@ IjbTemplates read_ijb_template_media(ProtocolReader& reader, const EmbeddingSet&
       throw DataError(fmt::format("{}:{}: image id '{}' is not in the embeddings file '{}'", file.string(),
                                   in.line_number(), id, embeddings_file.string()));
     }
-    const std::string bad = non_finite_embedding(set, row, embeddings_file);
+    const std::string bad = protocol::non_finite_embedding(set, row, embeddings_file);
     if (!bad.empty()) throw DataError(fmt::format("{}:{}: {}", file.string(), in.line_number(), bad));
     rows.push_back(row);
     if (weighted) images.emplace_back(f[0]);
@@ -160,14 +160,14 @@ IjbTemplates read_ijb_template_media(ProtocolReader& reader, const EmbeddingSet&
 }
 
 IjbPairs read_ijb_pairs(const std::filesystem::path& file) {
-  ProtocolReader in(file);
+  protocol::ProtocolReader in(file);
   return read_ijb_pairs(in);
 }
 
-IjbPairs read_ijb_pairs(ProtocolReader& reader) {
+IjbPairs read_ijb_pairs(protocol::ProtocolReader& reader) {
   const std::filesystem::path& file = reader.file();
   IjbPairs p;
-  for_each_line(reader, [&](const ProtocolReader& in, const std::vector<std::string_view>& f) {
+  for_each_line(reader, [&](const protocol::ProtocolReader& in, const std::vector<std::string_view>& f) {
     if (f.size() != 3) in.fail(fmt::format("expected 'template_a template_b label' (3 fields), found {} fields", f.size()));
     p.a.push_back(in.integer(f[0], "template_a"));
     p.b.push_back(in.integer(f[1], "template_b"));

@@ -25,10 +25,9 @@
 #include <vector>
 
 #include "formats/embedding_store.h"
+#include "protocol/protocol_reader.h"
 
 namespace fv::eval {
-
-class ProtocolReader;
 
 struct IjbTemplates {
   std::vector<std::int64_t> template_ids;  // sorted, distinct
@@ -70,12 +69,12 @@ IjbPairs read_ijb_pairs(const std::filesystem::path& file);
 
 // The three readers above on a reader already open (a file, or text in memory: tests, fuzzing); the file they
 // name in messages is reader.file().
-IjbTemplates read_ijb_template_media(ProtocolReader& reader, const EmbeddingSet& set,
+IjbTemplates read_ijb_template_media(protocol::ProtocolReader& reader, const EmbeddingSet& set,
                                      const std::filesystem::path& embeddings_file, const std::string& id_prefix = "",
                                      const std::filesystem::path& face_scores = {});
-std::vector<float> read_ijb_face_scores(ProtocolReader& reader, const std::vector<std::string>& images,
+std::vector<float> read_ijb_face_scores(protocol::ProtocolReader& reader, const std::vector<std::string>& images,
                                         const std::filesystem::path& map_file);
-IjbPairs read_ijb_pairs(ProtocolReader& reader);
+IjbPairs read_ijb_pairs(protocol::ProtocolReader& reader);
 
 struct IjbScores {
   std::vector<double> similarity;

@@ -16,14 +16,14 @@ bool blank(const std::vector<std::string_view>& f) { return f.size() == 1 && f[0
 
 }  // namespace
 
-IjbaMetadata read_ijba_metadata(ProtocolReader& in, const IdIndex& index, const EmbeddingSet& set,
+IjbaMetadata read_ijba_metadata(protocol::ProtocolReader& in, const protocol::IdIndex& index, const EmbeddingSet& set,
                                 const std::filesystem::path& embeddings_file, const std::string& id_prefix) {
   const std::filesystem::path& meta = in.file();
   IjbaMetadata out;
   std::vector<std::string_view> f;
   int c_template = -1, c_subject = -1, c_file = -1, c_media = -1;
   while (in.next()) {
-    split_csv(in.text(), f);
+    protocol::split_csv(in.text(), f);
     if (blank(f)) continue;
     if (c_template < 0) {  // header
       for (int k = 0; k < static_cast<int>(f.size()); ++k) {
@@ -45,7 +45,7 @@ IjbaMetadata read_ijba_metadata(ProtocolReader& in, const IdIndex& index, const 
       throw DataError(fmt::format("{}:{}: image id '{}' is not in the embeddings file '{}'", meta.string(),
                                   in.line_number(), id, embeddings_file.string()));
     }
-    const std::string bad = non_finite_embedding(set, row, embeddings_file);
+    const std::string bad = protocol::non_finite_embedding(set, row, embeddings_file);
     if (!bad.empty()) throw DataError(fmt::format("{}:{}: {}", meta.string(), in.line_number(), bad));
     const std::int64_t t = in.integer(f[static_cast<std::size_t>(c_template)], "TEMPLATE_ID");
     out.rows.push_back(row);
@@ -57,12 +57,12 @@ IjbaMetadata read_ijba_metadata(ProtocolReader& in, const IdIndex& index, const 
   return out;
 }
 
-IjbPairs read_ijba_comparisons(ProtocolReader& in, const IjbaMetadata& metadata,
+IjbPairs read_ijba_comparisons(protocol::ProtocolReader& in, const IjbaMetadata& metadata,
                                const std::filesystem::path& metadata_file) {
   IjbPairs pairs;
   std::vector<std::string_view> f;
   while (in.next()) {
-    split_csv(in.text(), f);
+    protocol::split_csv(in.text(), f);
     if (blank(f)) continue;
     if (f.size() != 2) in.fail(fmt::format("expected 'template_a,template_b' (2 fields), found {}", f.size()));
     const std::int64_t a = in.integer(f[0], "template_a");
@@ -86,15 +86,15 @@ IjbPairs read_ijba_comparisons(ProtocolReader& in, const IjbaMetadata& metadata,
 IjbaResult evaluate_ijba(const std::filesystem::path& folder, int splits, const EmbeddingSet& set,
                          const std::filesystem::path& embeddings_file, const std::string& id_prefix,
                          const std::vector<double>& far_targets) {
-  const IdIndex index(set);
+  const protocol::IdIndex index(set);
   IjbaResult result;
   for (int s = 1; s <= splits; ++s) {
     const auto meta = folder / fmt::format("split{}", s) / fmt::format("verify_metadata_{}.csv", s);
     const auto comp = folder / fmt::format("split{}", s) / fmt::format("verify_comparisons_{}.csv", s);
-    ProtocolReader in(meta, "IJB-A metadata");
+    protocol::ProtocolReader in(meta, "IJB-A metadata");
     const IjbaMetadata metadata = read_ijba_metadata(in, index, set, embeddings_file, id_prefix);
     const IjbTemplates pooled = pool_templates(set, metadata.rows, metadata.templates, metadata.medias);
-    ProtocolReader cin(comp, "IJB-A comparisons");
+    protocol::ProtocolReader cin(comp, "IJB-A comparisons");
     const IjbPairs pairs = read_ijba_comparisons(cin, metadata, meta);
     const IjbScores scores = score_ijb(pooled, pairs, comp);
     const Roc roc = compute_roc(scores.similarity, scores.same);

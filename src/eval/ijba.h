@@ -18,10 +18,9 @@
 #include "eval/ijb.h"
 #include "protocol/indexed_pairs.h"
 #include "eval/roc.h"
+#include "protocol/protocol_reader.h"
 
 namespace fv::eval {
-
-class ProtocolReader;
 
 struct IjbaResult {
   std::vector<double> similarity;  // all splits' pairs, concatenated (for the overall ROC)
@@ -42,11 +41,11 @@ struct IjbaMetadata {
   std::map<std::int64_t, std::int64_t> subject_of;  // TEMPLATE_ID -> SUBJECT_ID
 };
 // verify_metadata_<N>.csv: a header naming the columns, then one image per line. Errors as evaluate_ijba.
-IjbaMetadata read_ijba_metadata(ProtocolReader& in, const IdIndex& index, const EmbeddingSet& set,
+IjbaMetadata read_ijba_metadata(protocol::ProtocolReader& in, const protocol::IdIndex& index, const EmbeddingSet& set,
                                 const std::filesystem::path& embeddings_file, const std::string& id_prefix);
 // verify_comparisons_<N>.csv: "template_a,template_b" lines, both templates of `metadata` (read from
 // `metadata_file`, named in the error for an absent template); same = equal SUBJECT_IDs.
-IjbPairs read_ijba_comparisons(ProtocolReader& in, const IjbaMetadata& metadata,
+IjbPairs read_ijba_comparisons(protocol::ProtocolReader& in, const IjbaMetadata& metadata,
                                const std::filesystem::path& metadata_file);
 
 IjbaResult evaluate_ijba(const std::filesystem::path& folder, int splits, const EmbeddingSet& set,

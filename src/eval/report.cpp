@@ -57,7 +57,7 @@ std::string report_json(const EvalReport& r) {
   j["auc"] = number(v.auc);
   j["eer"] = number(v.eer);
   if (v.kfold) {
-    const KFoldResult& k = *v.kfold;
+    const protocol::KFoldResult& k = *v.kfold;
     j["accuracy"] = {{"mean", number(k.accuracy_mean)},
                      {"std", number(k.accuracy_std)},
                      {"folds", numbers(k.fold_accuracy)},

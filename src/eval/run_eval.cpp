@@ -36,25 +36,25 @@ class Stopwatch {
 
 // The pairs of the LFW-family protocols as rows of `set`, streamed from the protocol file (ids are looked up
 // line by line and not kept).
-IndexedPairs load_pairs(const EvalConfig& cfg, const EmbeddingSet& set) {
-  if (cfg.protocol == EvalProtocol::kBin) return pairs_from_flags(set, cfg.embeddings);
-  const LfwIdFormat format{cfg.id_prefix, cfg.id_extension};
-  PairResolver resolver(set, cfg.pairs, cfg.embeddings);
-  const PairSink sink = [&](std::string_view a, std::string_view b, bool same, int line) {
+protocol::IndexedPairs load_pairs(const EvalConfig& cfg, const EmbeddingSet& set) {
+  if (cfg.protocol == EvalProtocol::kBin) return protocol::pairs_from_flags(set, cfg.embeddings);
+  const protocol::LfwIdFormat format{cfg.id_prefix, cfg.id_extension};
+  protocol::PairResolver resolver(set, cfg.pairs, cfg.embeddings);
+  const protocol::PairSink sink = [&](std::string_view a, std::string_view b, bool same, int line) {
     resolver.add(a, b, same, line);
   };
   switch (cfg.protocol) {
     case EvalProtocol::kLfw: {
-      const int folds = read_lfw_pairs(cfg.pairs, format, sink);
+      const int folds = protocol::read_lfw_pairs(cfg.pairs, format, sink);
       FV_CHECK(folds == cfg.folds, DataError, "{}: the file declares {} folds but eval.folds is {} (fold count mismatch)",
                cfg.pairs, folds, cfg.folds);
       return resolver.take();
     }
     case EvalProtocol::kLfwView1:
-      read_lfw_view1(cfg.pairs, format, sink);
+      protocol::read_lfw_view1(cfg.pairs, format, sink);
       return resolver.take();
     case EvalProtocol::kPairList:
-      read_pair_list(cfg.pairs, sink);
+      protocol::read_pair_list(cfg.pairs, sink);
       return resolver.take();
     case EvalProtocol::kBin:
     case EvalProtocol::kIjba:
@@ -82,7 +82,7 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
   report.embeddings_config_hash = set.attributes.config_hash;
   report.eval_config_hash = config_hash;
   report.created = iso_time_now();
-  report.threshold_mode = cfg.threshold_mode == ThresholdMode::kGrid ? "grid" : "exact";
+  report.threshold_mode = cfg.threshold_mode == protocol::ThresholdMode::kGrid ? "grid" : "exact";
   report.val_far = cfg.val_far;
 
   if (cfg.protocol == EvalProtocol::kIjbc) {
@@ -129,8 +129,9 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
     log::info("fv-eval: {} pairs of {} videos ({} frames averaged) from '{}'", ytf.pairs.size(), ytf.videos.size(),
               frames, cfg.pairs);
     const std::int64_t dim = set.attributes.embedding_dim;
-    const std::vector<double> distances = squared_distances(l2_normalized(videos.features, dim), dim, ytf.pairs);
-    require_finite_scores(distances, ytf.pairs, ytf.videos, videos.features, dim, cfg.embeddings);
+    const std::vector<double> distances =
+        protocol::squared_distances(protocol::l2_normalized(videos.features, dim), dim, ytf.pairs);
+    protocol::require_finite_scores(distances, ytf.pairs, ytf.videos, videos.features, dim, cfg.embeddings);
     VerificationOptions options;
     options.kfold = cfg.kfold_options();
     options.far_targets = cfg.far_target_values();
@@ -140,11 +141,11 @@ EvalReport run_eval(const EvalConfig& cfg, const std::string& config_hash, const
     std::vector<double> distances;
     std::vector<std::uint8_t> same;
     {
-      IndexedPairs pairs = load_pairs(cfg, set);
+      protocol::IndexedPairs pairs = load_pairs(cfg, set);
       log::info("fv-eval: {} pairs from '{}'", pairs.size(), cfg.pairs.empty() ? cfg.embeddings : cfg.pairs);
       const std::int64_t dim = set.attributes.embedding_dim;
-      distances = squared_distances(l2_normalized(set.embeddings, dim), dim, pairs);
-      require_finite_scores(distances, pairs, set.ids, set.embeddings, dim, cfg.embeddings);
+      distances = protocol::squared_distances(protocol::l2_normalized(set.embeddings, dim), dim, pairs);
+      protocol::require_finite_scores(distances, pairs, set.ids, set.embeddings, dim, cfg.embeddings);
       same = std::move(pairs.same);
     }  // rows and lines (20 of the 21 bytes a pair) are freed before the metrics allocate theirs
     VerificationOptions options;

@@ -26,7 +26,7 @@ VerificationResult score_pairs(const std::vector<double>& distances, const std::
   std::vector<double> similarity(distances.size());
   for (std::size_t i = 0; i < distances.size(); ++i) similarity[i] = 1.0 - distances[i] / 2.0;
   VerificationResult r = score_similarities(similarity, same, options.far_targets);
-  if (options.run_kfold) r.kfold = kfold_verification(distances, same, options.kfold);
+  if (options.run_kfold) r.kfold = protocol::kfold_verification(distances, same, options.kfold);
   return r;
 }
 

@@ -13,7 +13,7 @@
 namespace fv::eval {
 
 struct VerificationOptions {
-  KFoldOptions kfold;
+  protocol::KFoldOptions kfold;
   bool run_kfold = true;  // false for protocols without folds (IJB) or too few pairs
   std::vector<double> far_targets = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1};
 };
@@ -22,7 +22,7 @@ struct VerificationResult {
   std::int64_t pairs = 0;
   std::int64_t positives = 0;
   std::int64_t negatives = 0;
-  std::optional<KFoldResult> kfold;
+  std::optional<protocol::KFoldResult> kfold;
   Roc roc;  // on the cosine similarity of the L2-normalised embeddings
   double auc = 0;
   double eer = 0;

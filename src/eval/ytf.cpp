@@ -44,7 +44,7 @@ struct Layout {
   std::size_t fields = kColumns;  // without a header: exactly this many; with one: at least
 };
 
-Layout layout_from_header(const ProtocolReader& in, const std::vector<std::string_view>& f) {
+Layout layout_from_header(const protocol::ProtocolReader& in, const std::vector<std::string_view>& f) {
   Layout l;
   l.header = true;
   l.at.fill(-1);
@@ -113,11 +113,11 @@ std::string prefix_hint(const std::unordered_map<std::string_view, std::vector<s
 }  // namespace
 
 YtfPairs parse_ytf_splits(const std::filesystem::path& file) {
-  ProtocolReader in(file);
+  protocol::ProtocolReader in(file);
   return parse_ytf_splits(in);
 }
 
-YtfPairs parse_ytf_splits(ProtocolReader& in) {
+YtfPairs parse_ytf_splits(protocol::ProtocolReader& in) {
   const std::filesystem::path& file = in.file();
   YtfPairs out;
   out.file = file;
@@ -135,12 +135,12 @@ YtfPairs parse_ytf_splits(ProtocolReader& in) {
   bool first_line = true;
   std::vector<std::string_view> f;
   while (in.next()) {
-    split_csv(in.text(), f);
+    protocol::split_csv(in.text(), f);
     if (f.size() == 1 && f[0].empty()) continue;  // blank line
     int split = 0;
     if (first_line) {
       first_line = false;
-      if (!parse_int(f[0], split)) {  // a header names the columns
+      if (!protocol::parse_int(f[0], split)) {  // a header names the columns
         layout = layout_from_header(in, f);
         continue;
       }
@@ -152,18 +152,22 @@ YtfPairs parse_ytf_splits(ProtocolReader& in) {
                                 kPublishedHeader, f.size()));
     }
     const auto field = [&](int c) { return f[static_cast<std::size_t>(layout.at[c])]; };
-    if (!parse_int(field(kSplit), split) || split <= 0) in.fail("the split number must be a positive integer");
+    if (!protocol::parse_int(field(kSplit), split) || split <= 0) {
+      in.fail("the split number must be a positive integer");
+    }
     int pair_id = 0;
-    if (layout.at[kPairId] >= 0 && (!parse_int(field(kPairId), pair_id) || pair_id <= 0)) {
+    if (layout.at[kPairId] >= 0 && (!protocol::parse_int(field(kPairId), pair_id) || pair_id <= 0)) {
       in.fail("the pair id must be a positive integer");
     }
     for (int c : {kFirst, kSecond}) {
       if (!is_video(field(c))) {
-        in.fail(fmt::format("the {} '{}' is not a video '<person>/<video number>'", kColumnNames[c], quote_line(field(c))));
+        in.fail(fmt::format("the {} '{}' is not a video '<person>/<video number>'", kColumnNames[c],
+                            protocol::quote_line(field(c))));
       }
     }
     if (field(kSame) != "0" && field(kSame) != "1") {
-      in.fail(fmt::format("field {} (is same) must be 0 or 1, found '{}'", layout.at[kSame] + 1, quote_line(field(kSame))));
+      in.fail(fmt::format("field {} (is same) must be 0 or 1, found '{}'", layout.at[kSame] + 1,
+                          protocol::quote_line(field(kSame))));
     }
     if (splits.empty() || split != splits.back().number) {
       if (!splits.empty() && split < splits.back().number) in.fail("splits must come in increasing blocks");
@@ -262,7 +266,7 @@ VideoFeatures ytf_video_features(const YtfPairs& ytf, const EmbeddingSet& set, i
     const std::size_t n = max_frames > 0 ? std::min(rows.size(), static_cast<std::size_t>(max_frames)) : rows.size();
     std::fill(mean.begin(), mean.end(), 0.0);
     for (std::size_t k = 0; k < n; ++k) {
-      const std::string bad = non_finite_embedding(set, rows[k], embeddings_file);
+      const std::string bad = protocol::non_finite_embedding(set, rows[k], embeddings_file);
       if (!bad.empty()) {
         throw DataError(fmt::format("{}:{}: pair '{}' '{}', video '{}': {}", ytf.file.string(), line,
                                     ytf.videos[static_cast<std::size_t>(ytf.pairs.a[p])],

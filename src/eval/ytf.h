@@ -23,15 +23,14 @@
 
 #include "formats/embedding_store.h"
 #include "protocol/indexed_pairs.h"
+#include "protocol/protocol_reader.h"
 
 namespace fv::eval {
-
-class ProtocolReader;
 
 struct YtfPairs {
   std::filesystem::path file;
   std::vector<std::string> videos;  // distinct videos ("<person>/<video number>"), in order of first appearance
-  IndexedPairs pairs;               // a, b index `videos`; line: the pair's line in `file`
+  protocol::IndexedPairs pairs;     // a, b index `videos`; line: the pair's line in `file`
   int folds = 0;                    // number of splits
 };
 
@@ -43,7 +42,7 @@ struct YtfPairs {
 // split lacks, when the file has pair ids) or a file without pairs.
 YtfPairs parse_ytf_splits(const std::filesystem::path& file);
 // The same on a reader already open (a file, or text in memory: tests, fuzzing); `file` is in.file().
-YtfPairs parse_ytf_splits(ProtocolReader& in);
+YtfPairs parse_ytf_splits(protocol::ProtocolReader& in);
 
 // The frames of video "<person>/<n>" are the rows of the embeddings file whose id is
 // id_prefix + "<person>/<n>/<frame file>": fv-embed run on the folder aligned_images_DB names the frame

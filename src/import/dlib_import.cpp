@@ -90,12 +90,7 @@ DlibImportSummary import_dlib(const DlibImportConfig& config, const std::string&
   meta.backbone = resolve(BackboneOptions(BackboneKind::kDlibResNet));
   auto backbone = make_backbone(meta.backbone);
   load_dlib_tfjs_weights(tensors, *backbone, config.manifest);
-  // FaceRecognitionNet.ts: normalize(batchTensor, [122.782, 117.001, 104.298]).div(255), RGB, 150x150.
-  meta.preprocess.width = 150;
-  meta.preprocess.height = 150;
-  meta.preprocess.channels = 3;
-  meta.preprocess.mean = {122.782f, 117.001f, 104.298f};
-  meta.preprocess.std = {255.f, 255.f, 255.f};
+  meta.preprocess = PreprocessOptions::dlib_resnet();
   meta.producer = "fv-import dlib";
   DlibImportSummary summary;
   summary.tensors = tensors.size();

@@ -177,12 +177,7 @@ IResNetImport load_iresnet_state_dict(const IResNetImportConfig& config) {
   result.tensors = entries.size();
 
   result.meta.backbone = result.backbone->options();
-  result.meta.preprocess = PreprocessOptions{};  // insightface: RGB 112x112, (pixel - 127.5) / 127.5
-  result.meta.preprocess.width = 112;
-  result.meta.preprocess.height = 112;
-  result.meta.preprocess.channels = 3;
-  result.meta.preprocess.mean = {127.5f, 127.5f, 127.5f};
-  result.meta.preprocess.std = {127.5f, 127.5f, 127.5f};
+  result.meta.preprocess = PreprocessOptions::insightface();
   result.meta.producer = "fv-import iresnet";
   return result;
 }

@@ -4,8 +4,8 @@
 
 #include <torch/torch.h>
 
+#include "core/batch_buffer.h"
 #include "core/options.h"
-#include "dataset/batch_loader.h"
 
 namespace fv {
 

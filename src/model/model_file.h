@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dataset/preprocess.h"
+#include "core/preprocess_options.h"
 #include "model/backbone.h"
 
 namespace fv {

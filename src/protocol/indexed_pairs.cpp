@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 namespace {
 
 // A value for a message: "nan" whatever the sign bit of the NaN (fmt writes "-nan" for some).
@@ -111,4 +111,4 @@ std::string non_finite_embedding(const EmbeddingSet& set, std::int64_t row,
   return non_finite_row(set.row(row), set.attributes.embedding_dim, set.ids[static_cast<std::size_t>(row)], embeddings_file);
 }
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

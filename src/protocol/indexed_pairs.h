@@ -11,7 +11,7 @@
 
 #include "formats/embedding_store.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 
 // 21 bytes per pair: the protocol's strings are looked up once and dropped, so that a pair list of 10 million
 // lines costs ~200 MB, not its text several times over.
@@ -73,4 +73,4 @@ std::int64_t first_non_finite(const float* row, std::int64_t dim);
 // component <j>", for the caller to prefix with the line that brought the row in.
 std::string non_finite_embedding(const EmbeddingSet& set, std::int64_t row, const std::filesystem::path& embeddings_file);
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

@@ -7,7 +7,7 @@
 
 #include "core/check.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 namespace {
 
 // Distances of one subset, split into same and different pairs and sorted, for O(log n) counting.
@@ -167,4 +167,4 @@ KFoldResult kfold_verification(const std::vector<double>& distances, const std::
   return r;
 }
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

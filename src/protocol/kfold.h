@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace fv::eval {
+namespace fv::protocol {
 
 enum class ThresholdMode {
   kGrid,   // np.arange(grid_start, grid_stop, grid_step): insightface's default, comparable numbers
@@ -57,4 +57,4 @@ std::vector<double> arange(double start, double stop, double step);
 KFoldResult kfold_verification(const std::vector<double>& distances, const std::vector<std::uint8_t>& same,
                                const KFoldOptions& options);
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

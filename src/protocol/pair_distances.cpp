@@ -6,7 +6,7 @@
 #include "core/check.h"
 #include "core/error.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 
 std::vector<float> l2_normalized(const std::vector<float>& embeddings, std::int64_t dim) {
   FV_CHECK(dim > 0 && embeddings.size() % static_cast<std::size_t>(dim) == 0, DataError,
@@ -42,4 +42,4 @@ std::vector<double> squared_distances(const std::vector<float>& normalized, std:
   return d;
 }
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

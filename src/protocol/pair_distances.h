@@ -7,7 +7,7 @@
 
 #include "protocol/indexed_pairs.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 
 // Row i of `embeddings` (rows x dim) divided by its L2 norm (zero rows stay zero), as
 // sklearn.preprocessing.normalize.
@@ -18,4 +18,4 @@ std::vector<float> l2_normalized(const std::vector<float>& embeddings, std::int6
 std::vector<double> squared_distances(const std::vector<float>& normalized, std::int64_t dim,
                                       const IndexedPairs& pairs);
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

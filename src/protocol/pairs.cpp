@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "protocol/protocol_reader.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 namespace {
 
 // istringstream's separators, as the LFW files were read before (tabs in the official files, spaces elsewhere).
@@ -152,4 +152,4 @@ IndexedPairs resolve_pairs(const PairList& list, const EmbeddingSet& set,
   return resolver.take();
 }
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

@@ -11,7 +11,7 @@
 #include "formats/embedding_store.h"
 #include "protocol/indexed_pairs.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 
 class ProtocolReader;
 
@@ -76,4 +76,4 @@ PairList parse_pair_list(const std::filesystem::path& file);
 // that is not in the embeddings file (`embeddings_file` names the latter in the message).
 IndexedPairs resolve_pairs(const PairList& list, const EmbeddingSet& set, const std::filesystem::path& embeddings_file);
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 namespace {
 
 constexpr std::size_t kBufferBytes = std::size_t{1} << 16;
@@ -142,4 +142,4 @@ void split_csv(std::string_view line, std::vector<std::string_view>& fields) {
 bool parse_int(std::string_view field, int& value) { return parse_integer(field, value); }
 bool parse_int(std::string_view field, std::int64_t& value) { return parse_integer(field, value); }
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

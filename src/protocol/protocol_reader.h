@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace fv::eval {
+namespace fv::protocol {
 
 // The longest line accepted. Real protocol lines are under 200 bytes (two paths and a flag); the bound keeps
 // memory flat on a file without line breaks (a binary file passed by mistake) instead of reading it whole.
@@ -69,4 +69,4 @@ void split_csv(std::string_view line, std::vector<std::string_view>& fields);
 bool parse_int(std::string_view field, int& value);
 bool parse_int(std::string_view field, std::int64_t& value);
 
-}  // namespace fv::eval
+}  // namespace fv::protocol

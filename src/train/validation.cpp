@@ -21,8 +21,8 @@ namespace fv {
 struct Validator::Set {
   std::string name;
   std::unique_ptr<SampleSource> images;
-  eval::IndexedPairs pairs;
-  eval::KFoldOptions kfold;
+  protocol::IndexedPairs pairs;
+  protocol::KFoldOptions kfold;
   FlipMode flip = FlipMode::kNone;
   std::vector<std::string> ids;  // of the images, for error messages
 };
@@ -47,10 +47,10 @@ class PathSource final : public SampleSource {
 
 // val.pairs: every image once, pairs as rows; the file's folds (contiguous), or val.folds interleaved.
 std::unique_ptr<Validator::Set> Validator::open_pairs(const ValidationConfig& c) {
-  eval::LfwIdFormat format;
+  protocol::LfwIdFormat format;
   format.prefix = c.id_prefix;
   format.extension = c.id_extension;
-  const eval::PairList list = eval::parse_lfw_pairs(c.pairs, format);
+  const protocol::PairList list = protocol::parse_lfw_pairs(c.pairs, format);
   std::map<std::string, std::int64_t> row_of;
   std::vector<std::filesystem::path> paths;
   auto set = std::make_unique<Validator::Set>();
@@ -77,7 +77,7 @@ std::unique_ptr<Validator::Set> Validator::open_bin(const std::filesystem::path&
   set->name = path.stem().string();
   std::vector<std::int8_t> flags;
   set->images = open_bin_set(path, &flags);
-  set->pairs = eval::pairs_from_flags(flags);
+  set->pairs = protocol::pairs_from_flags(flags);
   set->kfold.folds = 10;
   set->flip = FlipMode::kSum;
   return set;
@@ -130,9 +130,10 @@ std::vector<ValidationResult> Validator::run(const std::shared_ptr<Backbone>& ba
     const std::vector<float> embeddings =
         embed_source(embedder, *set->images, set->flip, /*normalize=*/false, settings_.batch_size, settings_.threads);
     const std::int64_t dim = output_dim(embedder.dim(), set->flip);
-    const std::vector<double> distances = eval::squared_distances(eval::l2_normalized(embeddings, dim), dim, set->pairs);
-    eval::require_finite_scores(distances, set->pairs, set->ids, embeddings, dim, set->name);
-    const eval::KFoldResult k = eval::kfold_verification(distances, set->pairs.same, set->kfold);
+    const std::vector<double> distances =
+        protocol::squared_distances(protocol::l2_normalized(embeddings, dim), dim, set->pairs);
+    protocol::require_finite_scores(distances, set->pairs, set->ids, embeddings, dim, set->name);
+    const protocol::KFoldResult k = protocol::kfold_verification(distances, set->pairs.same, set->kfold);
     ValidationResult r;
     r.set = set->name;
     r.accuracy = k.accuracy_mean;

@@ -40,15 +40,7 @@ class FakeSource : public SampleSource {
 
 std::vector<float> pixels(const Batch& b) { return std::vector<float>(b.data(), b.data() + b.floats); }
 
-PreprocessOptions raw_red() {
-  PreprocessOptions p;
-  p.width = 4;
-  p.height = 4;
-  p.channels = 3;
-  p.mean = {0, 0, 0};
-  p.std = {1, 1, 1};
-  return p;
-}
+PreprocessOptions raw_red() { return PreprocessOptions::uniform(4, 4, 3, 0, 1); }
 
 std::vector<Batch> run_epoch(BatchLoader& loader, std::int64_t epoch, std::int64_t first = 0) {
   loader.start_epoch(epoch, first);

@@ -39,13 +39,8 @@ std::filesystem::path save_random_model(const testing::TempDir& dir, const std::
 
 // An MNIST-net model file with random weights (seed 7), 8-D embeddings, 28x28 grey inputs.
 std::filesystem::path make_model(const testing::TempDir& dir) {
-  PreprocessOptions p;
-  p.width = 28;
-  p.height = 28;
-  p.channels = 1;
-  p.mean = {33, 33, 33};
-  p.std = {78, 78, 78};
-  return save_random_model(dir, "mnist8.fvm", BackboneOptions(BackboneKind::kMnistNet).embedding_dim(8), p, 7);
+  return save_random_model(dir, "mnist8.fvm", BackboneOptions(BackboneKind::kMnistNet).embedding_dim(8),
+                           PreprocessOptions::uniform(28, 28, 1, 33, 78), 7);
 }
 
 std::vector<float> preprocessed(const char* file, const PreprocessOptions& p, bool flip = false) {

@@ -124,7 +124,7 @@ TEST(RunEval, CompareTablesSeveralRunsAndPlotsThemTogether) {
   run_eval(a, "h1", "");
   EvalConfig b = lfw_config(dir, "b");
   b.name = "run-b";
-  b.threshold_mode = ThresholdMode::kExact;
+  b.threshold_mode = protocol::ThresholdMode::kExact;
   run_eval(b, "h2", "");
   const std::string table =
       run_compare({dir / "a/report.json", dir / "b/report.json"}, have_gnuplot() ? dir / "cmp" : "", "gnuplot");

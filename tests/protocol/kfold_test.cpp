@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "support/temp_dir.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 namespace {
 
 TEST(KFold, ReproducesInsightfaceVerificationPy) {
@@ -141,4 +141,4 @@ TEST(KFold, RejectsTooFewPairs) {
 }
 
 }  // namespace
-}  // namespace fv::eval
+}  // namespace fv::protocol

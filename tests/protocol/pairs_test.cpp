@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "support/temp_dir.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 namespace {
 
 std::filesystem::path data(const std::string& name) { return testing::source_dir() / "tests/data/eval" / name; }
@@ -121,4 +121,4 @@ TEST(Pairs, BinPairsFromFlags) {
 }
 
 }  // namespace
-}  // namespace fv::eval
+}  // namespace fv::protocol

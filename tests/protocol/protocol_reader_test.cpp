@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "support/temp_dir.h"
 
-namespace fv::eval {
+namespace fv::protocol {
 namespace {
 
 std::vector<std::pair<int, std::string>> read_all(const std::filesystem::path& file) {
@@ -88,4 +88,4 @@ TEST(ProtocolReader, Splitting) {
 }
 
 }  // namespace
-}  // namespace fv::eval
+}  // namespace fv::protocol

@@ -52,8 +52,8 @@ class SameEmbeddingTest : public ::testing::TestWithParam<const char*> {
       save_model_file(path, meta, *backbone);
       (*models_)[name] = path;
     };
-    PreprocessOptions arcface;
-    save("arcface", BackboneOptions(BackboneKind::kMobileFaceNet).embedding_dim(32), arcface, 1);
+    save("arcface", BackboneOptions(BackboneKind::kMobileFaceNet).embedding_dim(32), PreprocessOptions::insightface(),
+         1);
     PreprocessOptions sphereface;
     sphereface.width = 96;
     save("sphereface", BackboneOptions(BackboneKind::kMobileFaceNet).embedding_dim(32).input_width(96), sphereface, 2);
@@ -67,11 +67,7 @@ class SameEmbeddingTest : public ::testing::TestWithParam<const char*> {
       (*models_)["dlib_chip"] = out;
       dlib_imported_ = true;
     } else {
-      PreprocessOptions dlib;
-      dlib.width = dlib.height = 150;
-      dlib.mean = {122.782f, 117.001f, 104.298f};
-      dlib.std = {255, 255, 255};
-      save("dlib_chip", BackboneOptions(BackboneKind::kDlibResNet), dlib, 3);
+      save("dlib_chip", BackboneOptions(BackboneKind::kDlibResNet), PreprocessOptions::dlib_resnet(), 3);
     }
   }
   static void TearDownTestSuite() {
