@@ -7,9 +7,9 @@
 
 #include <regex>
 #include <set>
-#include <type_traits>
 
 #include "model/archive_io.h"
+#include "model/torch_compat.h"
 #include "core/check.h"
 #include "core/error.h"
 
@@ -67,22 +67,12 @@ nlohmann::json read_meta(torch::serialize::InputArchive& archive, const fs::path
   return meta;
 }
 
-// The optimizer state map's key for a parameter: a string in LibTorch 1.13, the TensorImpl pointer in 2.x.
-template <class Map>
-typename Map::key_type state_key(const Map&, const torch::Tensor& param) {
-  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
-    return c10::guts::to_string(param.unsafeGetTensorImpl());
-  } else {
-    return static_cast<typename Map::key_type>(param.unsafeGetTensorImpl());
-  }
-}
-
 }  // namespace
 
 std::map<std::string, torch::Tensor> optimizer_state_rows(torch::optim::Optimizer& optimizer, const torch::Tensor& param) {
   std::map<std::string, torch::Tensor> out;
   auto& state = optimizer.state();
-  const auto it = state.find(state_key(state, param));
+  const auto it = state.find(optimizer_state_key(state, param));
   if (dynamic_cast<torch::optim::SGD*>(&optimizer) != nullptr) {
     if (it != state.end()) {
       const auto& s = static_cast<const torch::optim::SGDParamState&>(*it->second);
@@ -105,7 +95,7 @@ std::map<std::string, torch::Tensor> optimizer_state_rows(torch::optim::Optimize
 void set_optimizer_state_rows(torch::optim::Optimizer& optimizer, const torch::Tensor& param,
                               const std::map<std::string, torch::Tensor>& rows, int64_t step) {
   auto& state = optimizer.state();
-  const auto key = state_key(state, param);
+  const auto key = optimizer_state_key(state, param);
   auto take = [&](const char* name) -> torch::Tensor {
     const auto it = rows.find(name);
     if (it == rows.end()) return {};

@@ -97,7 +97,7 @@ void TrainConfig::bind(OptionSet& o) {
       .add_enum("train.classifier", &classifier, classifier_mode_names(),
                 "full (replicated ClassifierHead, every loss) or sharded (Partial FC across ranks)")
       .add("train.sample_rate", &sample_rate, "sharded classifier: fraction of each shard's classes per step, (0, 1]")
-      .add_enum("train.amp", &amp, amp_mode_names(), "mixed precision on CUDA: off, bf16 or fp16")
+      .add_enum("train.amp", &amp, amp_mode_names(), "mixed precision: off, bf16 (CUDA or CPU autocast) or fp16 (CUDA, with loss scaling)")
       .add_enum("train.memory_format", &memory_format, memory_format_names(),
                 "auto (channels_last on CUDA, contiguous on CPU), contiguous or channels_last")
       .add("train.cudnn_benchmark", &cudnn_benchmark, "CUDA: let cuDNN pick the fastest convolution algorithms")
@@ -158,7 +158,8 @@ void TrainConfig::finalize() {
   FV_CHECK(validation.pairs.empty() || !validation.root.empty(), ConfigError, "val.pairs needs val.root");
   FV_CHECK(validation.every_steps >= 0 && validation.folds >= 2, ConfigError,
            "val.every_steps must be >= 0 and val.folds >= 2");
-  FV_CHECK(amp == AmpMode::kOff || device != DeviceKind::kCpu, ConfigError, "train.amp needs a CUDA device");
+  FV_CHECK(amp != AmpMode::kFp16 || device != DeviceKind::kCpu, ConfigError,
+           "train.amp fp16 needs a CUDA device (bf16 runs on the CPU too)");
   schedule.milestones.clear();
   for (const auto& m : split_commas(milestones))
     schedule.milestones.push_back(parse_value<std::int64_t>("train.lr_milestones", m));

@@ -1,46 +1,14 @@
 // TrainStep: autocast, fp32 head, scaled backward, gradient hook, clipping, optimiser step.
 #include "train/train_step.h"
 
-#include <ATen/autocast_mode.h>
-
 #include "core/check.h"
 #include "core/error.h"
 #include "model/backbone.h"
+#include "model/torch_compat.h"
 #include "dist/process_group.h"
 
 namespace fv {
 namespace {
-
-// CUDA autocast for the backbone's forward (the head casts its input up to fp32 itself).
-class AutocastScope {
- public:
-  AutocastScope(AmpMode mode, bool cuda) : active_(mode != AmpMode::kOff && cuda) {
-    if (!active_) return;
-    const auto dtype = mode == AmpMode::kBf16 ? at::kBFloat16 : at::kHalf;
-#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
-    at::autocast::set_autocast_dtype(at::kCUDA, dtype);
-    at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(true);
-#endif
-    at::autocast::increment_nesting();
-  }
-  ~AutocastScope() {
-    if (!active_) return;
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
-    at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-    at::autocast::set_enabled(false);
-#endif
-  }
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  bool active_;
-};
 
 // Squared L2 norms of the defined gradients, summed on the device (undefined when there is none).
 torch::Tensor squared_grad_norm(const std::vector<torch::Tensor>& params) {
@@ -98,11 +66,12 @@ void TrainStep::clip_gradients() {
 }
 
 StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& labels, std::int64_t iteration) {
-  const bool cuda = images.is_cuda();
-  FV_CHECK(options_.amp == AmpMode::kOff || cuda, ConfigError, "train.amp needs a CUDA device");
+  FV_CHECK(options_.amp != AmpMode::kFp16 || images.is_cuda(), ConfigError,
+           "train.amp fp16 needs a CUDA device (bf16 runs on the CPU too)");
   torch::Tensor features;
-  {
-    AutocastScope autocast(options_.amp, cuda);
+  {  // the backbone under autocast; the head casts its input up to fp32 itself
+    const AutocastGuard autocast(images.device().type(), options_.amp == AmpMode::kBf16 ? at::kBFloat16 : at::kHalf,
+                                 options_.amp != AmpMode::kOff);
     features = backbone_.forward(images);
   }
   const HeadResult out = head_(features, labels, iteration);  // fp32 logits and loss

@@ -28,7 +28,7 @@ using HeadForward = std::function<HeadResult(const torch::Tensor& features, cons
                                              std::int64_t iteration)>;
 
 struct StepOptions {
-  AmpMode amp = AmpMode::kOff;  // bf16/fp16 need a CUDA device
+  AmpMode amp = AmpMode::kOff;  // bf16: CPU or CUDA; fp16 (with the loss scaler): CUDA
   double clip_grad_norm = 0.0;  // 0 = off
   // Data parallelism: parameters whose gradients differ between ranks (the Partial FC shard; the others are
   // equal on every rank after the gradient hook's all-reduce) and the communicator over which the global

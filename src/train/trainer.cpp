@@ -56,8 +56,8 @@ Trainer::Trainer(TrainConfig config, std::string config_hash) : s_(std::make_uni
                                       std::chrono::milliseconds(static_cast<std::int64_t>(c.dist.timeout_minutes * 60000)))
                : Communicator::single();
   if (s.env.distributed()) log::info("data parallel: {}, backend {}", describe(s.env), s.comm->backend_name());
-  FV_CHECK(c.amp == AmpMode::kOff || s.device.is_cuda(), ConfigError, "train.amp {} needs a CUDA device",
-           enum_name(amp_mode_names(), c.amp));
+  FV_CHECK(c.amp != AmpMode::kFp16 || s.device.is_cuda(), ConfigError,
+           "train.amp fp16 needs a CUDA device (bf16 runs on the CPU too)");
   const int threads = configure_torch_threads(c.threads);
   s.loader_threads = c.data.loader_threads > 0 ? c.data.loader_threads : threads;
   s.preprocess = c.preprocess();

@@ -2,15 +2,14 @@
 // gradients in double precision, the papers' limits, and finiteness at cos(theta) = +-1.
 #include "train/classifier_head.h"
 
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #include <cmath>
 #include <vector>
 
 #include "core/error.h"
+#include "model/torch_compat.h"
 #include "support/margin.h"
 #include "train/cross_entropy.h"
 #include "train/margin.h"
@@ -425,23 +424,6 @@ TEST(ClassifierHead, EveryLossTrainsOnSeparableData) {
 namespace fv {
 namespace {
 
-// CPU autocast on/off across LibTorch versions (set_cpu_enabled became set_autocast_enabled(kCPU) in 2.4).
-void set_cpu_autocast(bool enabled) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_enabled(at::kCPU, enabled);
-#else
-  at::autocast::set_cpu_enabled(enabled);
-#endif
-}
-
-struct CpuAutocast {
-  CpuAutocast() { set_cpu_autocast(true); }
-  ~CpuAutocast() {
-    set_cpu_autocast(false);
-    at::autocast::clear_cache();
-  }
-};
-
 TEST(ClassifierHead, LogitsStayFp32InsideAutocast) {
   torch::manual_seed(4);
   const auto x = torch::randn({16, 32});
@@ -449,7 +431,7 @@ TEST(ClassifierHead, LogitsStayFp32InsideAutocast) {
   for (auto kind : {MarginKind::kSoftmax, MarginKind::kLSoftmax, MarginKind::kArcFace}) {
     ClassifierHead head(HeadOptions(50, 32).kind(kind).m(kind == MarginKind::kLSoftmax ? 3 : 0.5).lambda_base(0));
     const auto reference = head->forward(x, y, 0);
-    CpuAutocast autocast;
+    const AutocastGuard autocast(torch::kCPU, torch::kBFloat16);
     // Precondition: autocast is really on (a bare matmul comes out in bfloat16).
     ASSERT_EQ(torch::matmul(x, head->weight.t()).scalar_type(), torch::kBFloat16);
     const auto out = head->forward(x, y, 0);

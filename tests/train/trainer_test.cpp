@@ -339,6 +339,8 @@ TEST(TrainConfig, InvalidValuesNameTheirKey) {
   c.amp = AmpMode::kFp16;
   c.device = DeviceKind::kCpu;
   expect_key(c, "train.amp");
+  c.amp = AmpMode::kBf16;  // CPU autocast
+  EXPECT_NO_THROW(c.finalize());
 }
 
 }  // namespace
