@@ -34,12 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto [pair_list, scores] = fv::fuzz::split_at_nul(rest);
   fv::eval::IjbTemplates templates;
   try {
-    fv::eval::ProtocolReader in(map, "ijbc_face_tid_mid.txt");
+    fv::protocol::ProtocolReader in(map, "ijbc_face_tid_mid.txt");
     templates = fv::eval::read_ijb_template_media(in, embeddings(), "fuzz.h5");
   } catch (const fv::Error&) {
   }
   try {
-    fv::eval::ProtocolReader in(pair_list, "ijbc_template_pair_label.txt");
+    fv::protocol::ProtocolReader in(pair_list, "ijbc_template_pair_label.txt");
     const fv::eval::IjbPairs pairs = fv::eval::read_ijb_pairs(in);
     const fv::eval::IjbScores s = fv::eval::score_ijb(templates, pairs, "ijbc_template_pair_label.txt", 1);
     for (double x : s.similarity) {
@@ -50,13 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     // The score file is checked row by row against the map's images (its first fields).
     std::vector<std::string> images;
-    fv::eval::ProtocolReader map_in(map, "ijbc_face_tid_mid.txt");
+    fv::protocol::ProtocolReader map_in(map, "ijbc_face_tid_mid.txt");
     std::vector<std::string_view> fields;
     while (map_in.next()) {
-      fv::eval::split_fields(map_in.text(), " \t,", fields);
+      fv::protocol::split_fields(map_in.text(), " \t,", fields);
       if (!fields.empty()) images.emplace_back(fields[0]);
     }
-    fv::eval::ProtocolReader in(scores, "ijbc_name_5pts_score.txt");
+    fv::protocol::ProtocolReader in(scores, "ijbc_name_5pts_score.txt");
     const std::vector<float> weights = fv::eval::read_ijb_face_scores(in, images, "ijbc_face_tid_mid.txt");
     for (float w : weights) {
       if (!(w >= 0) || !std::isfinite(w)) __builtin_trap();

@@ -30,14 +30,14 @@ const fv::EmbeddingSet& embeddings() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto [metadata_text, comparisons_text] = fv::fuzz::split_at_nul(fv::fuzz::bytes_of(data, size));
-  static const fv::eval::IdIndex index(embeddings());
+  static const fv::protocol::IdIndex index(embeddings());
   try {
-    fv::eval::ProtocolReader in(metadata_text, "split1/verify_metadata_1.csv", "IJB-A metadata");
+    fv::protocol::ProtocolReader in(metadata_text, "split1/verify_metadata_1.csv", "IJB-A metadata");
     const fv::eval::IjbaMetadata metadata =
         fv::eval::read_ijba_metadata(in, index, embeddings(), "fuzz.h5", "");
     const fv::eval::IjbTemplates pooled =
         fv::eval::pool_templates(embeddings(), metadata.rows, metadata.templates, metadata.medias);
-    fv::eval::ProtocolReader cin(comparisons_text, "split1/verify_comparisons_1.csv", "IJB-A comparisons");
+    fv::protocol::ProtocolReader cin(comparisons_text, "split1/verify_comparisons_1.csv", "IJB-A comparisons");
     const fv::eval::IjbPairs pairs = fv::eval::read_ijba_comparisons(cin, metadata, in.file());
     const fv::eval::IjbScores scores = fv::eval::score_ijb(pooled, pairs, cin.file(), 1);
     for (double x : scores.similarity) {

@@ -12,26 +12,26 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text = fv::fuzz::bytes_of(data, size);
-  const fv::eval::LfwIdFormat format{"lfw/", ".jpg"};
+  const fv::protocol::LfwIdFormat format{"lfw/", ".jpg"};
   std::size_t pairs = 0;
-  const fv::eval::PairSink sink = [&](std::string_view a, std::string_view b, bool, int line) {
+  const fv::protocol::PairSink sink = [&](std::string_view a, std::string_view b, bool, int line) {
     if (a.empty() || b.empty() || line <= 0) __builtin_trap();
     ++pairs;
   };
   try {
-    fv::eval::ProtocolReader in(text, "pairs.txt");
-    const int folds = fv::eval::read_lfw_pairs(in, format, sink);
+    fv::protocol::ProtocolReader in(text, "pairs.txt");
+    const int folds = fv::protocol::read_lfw_pairs(in, format, sink);
     if (folds <= 0 || pairs % (2 * static_cast<std::size_t>(folds)) != 0) __builtin_trap();
   } catch (const fv::Error&) {
   }
   try {
-    fv::eval::ProtocolReader in(text, "pairsDevTest.txt");
-    fv::eval::read_lfw_view1(in, format, sink);
+    fv::protocol::ProtocolReader in(text, "pairsDevTest.txt");
+    fv::protocol::read_lfw_view1(in, format, sink);
   } catch (const fv::Error&) {
   }
   try {
-    fv::eval::ProtocolReader in(text, "pairs.list");
-    fv::eval::read_pair_list(in, sink);
+    fv::protocol::ProtocolReader in(text, "pairs.list");
+    fv::protocol::read_pair_list(in, sink);
   } catch (const fv::Error&) {
   }
   return 0;

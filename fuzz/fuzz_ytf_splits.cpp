@@ -10,7 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    fv::eval::ProtocolReader in(fv::fuzz::bytes_of(data, size), "splits.txt");
+    fv::protocol::ProtocolReader in(fv::fuzz::bytes_of(data, size), "splits.txt");
     const fv::eval::YtfPairs ytf = fv::eval::parse_ytf_splits(in);
     const auto videos = static_cast<std::int64_t>(ytf.videos.size());
     for (std::size_t k = 0; k < ytf.pairs.size(); ++k) {
