@@ -8,6 +8,7 @@
 #   scripts/check-libtorch2.sh                 # set up or update the root, build into build-trixie/, run ctest
 #   scripts/check-libtorch2.sh --setup-only    # only make the root folder (e.g. ahead of time)
 #   scripts/check-libtorch2.sh --no-tests      # build only
+#   scripts/check-libtorch2.sh --tests REGEX   # build, then only the tests whose names match (ctest -R)
 #
 # The source tree is bind-mounted into the root at /src; the build folder is build-trixie/ in the source tree
 # (FV_TRIXIE_BUILD_DIR), so ccache and incremental builds work across runs.
@@ -19,12 +20,14 @@ build=${FV_TRIXIE_BUILD_DIR:-build-trixie}
 mirror=${FV_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 setup_only=0
 tests=1
+test_regex=
 while (($#)); do
   case "$1" in
     --setup-only) setup_only=1; shift ;;
     --no-tests) tests=0; shift ;;
+    --tests) test_regex=$2; shift 2 ;;
     --root) root=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-libtorch2: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,6 +102,6 @@ echo "check-libtorch2: built in $((SECONDS - start)) s"
 ((tests)) || exit 0
 start=$SECONDS
 chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 bash -c "
-  cd /src && ctest --test-dir $build --output-on-failure -j $(nproc) --timeout 900
+  cd /src && ctest --test-dir $build --output-on-failure -j $(nproc) --timeout 900 ${test_regex:+-R '$test_regex'}
 "
 echo "check-libtorch2: tests ran in $((SECONDS - start)) s"

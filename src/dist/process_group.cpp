@@ -11,6 +11,7 @@
 
 #include "core/check.h"
 #include "core/error.h"
+#include "model/torch_compat.h"  // header only: without_libuv
 
 // c10d's headers compile their backend classes only under these macros.
 #if defined(FV_HAVE_GLOO) && !defined(USE_C10D_GLOO)
@@ -163,6 +164,7 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistEnv& env, std::chrono::mill
   opts.isServer = env.rank == 0;
   opts.numWorkers = static_cast<std::size_t>(env.world_size);
   opts.waitWorkers = true;
+  without_libuv(opts);
   opts.timeout = timeout;
   try {
     auto store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 // True when the LibTorch being compiled against is at least major.minor.
 #define FV_TORCH_AT_LEAST(major, minor) \
@@ -44,6 +45,18 @@ typename Map::key_type optimizer_state_key(const Map& /*map*/, const torch::Tens
   } else {
     return static_cast<typename Map::key_type>(param.unsafeGetTensorImpl());
   }
+}
+
+// c10d's TCPStore: from 2.4 on its options ask for the libuv server by default, which a LibTorch built without
+// libuv (Debian 13's 2.6) refuses ("use_libuv was requested but PyTorch was build without libuv support"); the
+// classic server exists in every version. Sets useLibUV = false where the field exists (detected, not versioned).
+template <class T, class = void>
+struct HasUseLibUv : std::false_type {};
+template <class T>
+struct HasUseLibUv<T, std::void_t<decltype(std::declval<T&>().useLibUV)>> : std::true_type {};
+template <class StoreOptions>
+void without_libuv(StoreOptions& options) {
+  if constexpr (HasUseLibUv<StoreOptions>::value) options.useLibUV = false;
 }
 
 // Autocast on for one device type while the object lives (nesting and the cast cache as torch.autocast keeps
