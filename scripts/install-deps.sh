@@ -32,6 +32,7 @@ packages=(
   python3-sklearn
   # PyTorch (same 1.13.1 as libtorch-dev): writes iResNet state-dict fixtures for the import tests.
   python3-torch
+  debootstrap
 )
 
 missing=()

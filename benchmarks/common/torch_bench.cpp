@@ -17,6 +17,26 @@ void synchronize(const c10::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.has_index() ? device.index() : -1);
 }
 
+void calibrate_batch_norm(Backbone& net, std::vector<std::int64_t> input_shape) {
+  // momentum 1: the running statistics become exactly those of the calibration batch.
+  std::vector<std::pair<c10::optional<double>*, c10::optional<double>>> saved;
+  for (const auto& m : net.modules()) {
+    c10::optional<double>* momentum = nullptr;
+    if (auto* b = m->as<torch::nn::BatchNorm2d>()) momentum = &b->options.momentum();
+    if (auto* b = m->as<torch::nn::BatchNorm1d>()) momentum = &b->options.momentum();
+    if (momentum) {
+      saved.emplace_back(momentum, *momentum);
+      *momentum = 1.0;
+    }
+  }
+  torch::NoGradGuard no_grad;
+  net.train();
+  const auto device = net.parameters().empty() ? torch::Device(torch::kCPU) : net.parameters().front().device();
+  net.forward(torch::randn(input_shape, torch::TensorOptions().device(device)));
+  for (auto& [momentum, value] : saved) *momentum = value;
+  net.eval();
+}
+
 std::vector<BackboneKind> parse_backbones(const std::vector<std::string>& values, const std::string& key) {
   std::vector<BackboneKind> kinds;
   for (const auto& name : split_list(values, key)) kinds.push_back(parse_backbone_kind(name, key));

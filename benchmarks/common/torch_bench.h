@@ -21,6 +21,12 @@ void synchronize(const c10::Device& device);
 // The backbones named by a list option (space or comma separated); ConfigError naming `key` for an unknown one.
 std::vector<BackboneKind> parse_backbones(const std::vector<std::string>& values, const std::string& key);
 
+// Sets the batch-norm running statistics of a randomly initialised `net` from one training-mode pass over random
+// inputs [batch, shape...], as a trained net has them: with the initial statistics (mean 0, variance 1) the
+// residual sums of a deep random iResNet grow to infinity in eval mode (iResNet-100 at 112x112, measured), which
+// an inference benchmark would time as garbage. Leaves the net in eval mode with its momentum unchanged.
+void calibrate_batch_norm(Backbone& net, std::vector<std::int64_t> input_shape);
+
 // Measures every backbone x batch case: prints "<setting>: <rate> img/s" and a RESULT line for `stage`/`program`.
 // On CUDA a case that fails inside LibTorch (out of memory for a large batch) is reported and the sweep goes on;
 // on the CPU the error propagates.

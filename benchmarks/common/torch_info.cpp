@@ -13,6 +13,7 @@
 #if __has_include(<cuda_runtime_api.h>) && __has_include(<ATen/cuda/CUDAContext.h>) && __has_include(<cublas_v2.h>) && \
     __has_include(<cusparse.h>) && __has_include(<cusolverDn.h>) && __has_include(<cublasLt.h>)
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #define FV_BENCH_HAVE_CUDA_HEADERS 1
 #endif
 
@@ -52,6 +53,27 @@ std::string torch_device_summary(const c10::Device& device) {
 #endif
   const std::string name = driver_gpu_name();
   return fmt::format("LibTorch {} CUDA cuda:{}{}", TORCH_VERSION, index, name.empty() ? "" : ", " + name);
+}
+
+void reset_peak_device_memory(const c10::Device& device) {
+#ifdef FV_BENCH_HAVE_CUDA_HEADERS
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
+#else
+  (void)device;
+#endif
+}
+
+std::optional<double> peak_device_megabytes(const c10::Device& device) {
+#ifdef FV_BENCH_HAVE_CUDA_HEADERS
+  if (device.is_cuda()) {
+    // allocated_bytes[0]: the aggregate over small and large pools (StatType::AGGREGATE in 1.13 and 2.x).
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
+    return static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0);
+  }
+#else
+  (void)device;
+#endif
+  return std::nullopt;
 }
 
 }  // namespace fv::bench

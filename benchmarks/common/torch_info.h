@@ -1,6 +1,7 @@
 // The device part of a torch benchmark's machine line: LibTorch version, CPU or the CUDA device's name.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace c10 {
@@ -13,5 +14,10 @@ namespace fv::bench {
 // The device name comes from LibTorch's CUDA headers when the build has them, else from the NVIDIA driver
 // (/proc/driver/nvidia), else the device is named "cuda:<index>". Never throws.
 std::string torch_device_summary(const c10::Device& device);
+
+// Peak memory of LibTorch's CUDA caching allocator: reset before a case, read after it (bytes allocated by
+// tensors at the high point, not the reserved cache). nullopt on the CPU or in a build without the CUDA headers.
+void reset_peak_device_memory(const c10::Device& device);
+std::optional<double> peak_device_megabytes(const c10::Device& device);
 
 }  // namespace fv::bench

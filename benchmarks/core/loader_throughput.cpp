@@ -4,8 +4,10 @@
 //
 //   fv_loader_bench [--images 2000] [--size 112] [--quality 90] [--batch 128] [--threads_max 0 (all cores)]
 //                   [--epochs 2] [--source both|recordio|folder] [--workdir DIR (default: a temporary folder)]
+//                   [--write_only]
 // The inputs are written first (one .rec/.idx pair with MXNet's layout, and a folder of 100 identities), then
-// read once untimed (page cache), then timed for `epochs` epochs per thread count. Fixed seeds.
+// read once untimed (page cache), then timed for `epochs` epochs per thread count. Fixed seeds. --write_only
+// --workdir DIR writes the inputs of --source and stops (scripts/gpu-check.sh trains fv-train on that RecordIO).
 #include <fmt/format.h>
 #include <stdlib.h>
 
@@ -43,6 +45,7 @@ struct LoaderBenchConfig {
   int epochs = 2;
   SourceKind source = SourceKind::kBoth;
   std::string workdir;
+  bool write_only = false;
 
   void bind(fv::OptionSet& o) {
     o.add("images", &images, "number of JPEG records to write");
@@ -56,6 +59,7 @@ struct LoaderBenchConfig {
                                          {"folder", SourceKind::kFolder}},
                "which input to read");
     o.add("workdir", &workdir, "folder for the generated inputs (default: a temporary folder, removed at exit)");
+    o.add("write_only", &write_only, "write the inputs into --workdir and stop (no timing)");
   }
   void validate() const {
     FV_CHECK(images > 0, fv::ConfigError, "config key 'images' must be positive, got {}", images);
@@ -64,6 +68,7 @@ struct LoaderBenchConfig {
     FV_CHECK(batch > 0, fv::ConfigError, "config key 'batch' must be positive, got {}", batch);
     FV_CHECK(threads_max >= 0, fv::ConfigError, "config key 'threads_max' must be >= 0, got {}", threads_max);
     FV_CHECK(epochs > 0, fv::ConfigError, "config key 'epochs' must be positive, got {}", epochs);
+    FV_CHECK(!write_only || !workdir.empty(), fv::ConfigError, "config key 'write_only' needs 'workdir'");
   }
 };
 
@@ -77,24 +82,30 @@ struct TempFolder {
   }
 };
 
-// Writes `n` JPEGs as train.rec/train.idx (label = i % 100) and as folder/<label>/<i>.jpg; returns total bytes.
+// Writes `n` JPEGs as train.rec/train.idx (label = i % 100) and/or as folder/<label>/<i>.jpg (per --source);
+// returns total bytes.
 std::size_t write_inputs(const LoaderBenchConfig& c, const fs::path& dir) {
   std::vector<std::string> variants;
   for (int v = 0; v < 16; ++v) variants.push_back(fv::bench::encode_jpeg(fv::bench::bench_image(c.size, v), c.quality));
   std::size_t bytes = 0;
-  fv::RecordWriter writer(dir / "train.rec", dir / "train.idx");
+  std::unique_ptr<fv::RecordWriter> writer;
+  if (c.source != SourceKind::kFolder) writer = std::make_unique<fv::RecordWriter>(dir / "train.rec", dir / "train.idx");
   for (int i = 0; i < c.images; ++i) {
     const std::string& jpg = variants[static_cast<std::size_t>(i) % variants.size()];
-    fv::IRHeader h;
-    h.label = static_cast<float>(i % 100);
-    h.id = static_cast<std::uint64_t>(i);
-    writer.write(static_cast<std::uint64_t>(i), fv::pack_image_record(h, jpg));
-    const fs::path folder = dir / "folder" / fmt::format("id{:03d}", i % 100);
-    fs::create_directories(folder);
-    std::ofstream(folder / fmt::format("{:06d}.jpg", i), std::ios::binary).write(jpg.data(), static_cast<std::streamsize>(jpg.size()));
+    if (writer) {
+      fv::IRHeader h;
+      h.label = static_cast<float>(i % 100);
+      h.id = static_cast<std::uint64_t>(i);
+      writer->write(static_cast<std::uint64_t>(i), fv::pack_image_record(h, jpg));
+    }
+    if (c.source != SourceKind::kRecordIO) {
+      const fs::path folder = dir / "folder" / fmt::format("id{:03d}", i % 100);
+      fs::create_directories(folder);
+      std::ofstream(folder / fmt::format("{:06d}.jpg", i), std::ios::binary).write(jpg.data(), static_cast<std::streamsize>(jpg.size()));
+    }
     bytes += jpg.size();
   }
-  writer.close();
+  if (writer) writer->close();
   return bytes;
 }
 
@@ -150,6 +161,7 @@ int main(int argc, char** argv) {
                "flip augmentation\n",
                c.images, c.size, c.size, c.quality, fv::bench::bench_image_origin(), bytes / 1024.0 / c.images,
                dir.path.string(), c.batch);
+    if (c.write_only) return 0;
 
     std::vector<std::pair<std::string, std::unique_ptr<fv::SampleSource>>> sources;
     if (c.source != SourceKind::kFolder) sources.emplace_back("recordio", fv::open_recordio(dir.path / "train.rec"));

@@ -65,6 +65,8 @@ struct EmbedBenchConfig {
 double embed_rate(fv::BackboneKind kind, int batch, const EmbedBenchConfig& c, const std::filesystem::path& dir) {
   torch::manual_seed(1);
   auto net = fv::make_backbone(fv::BackboneOptions(kind));
+  const auto& bo = net->options();
+  fv::bench::calibrate_batch_norm(*net, {4, bo.in_channels(), bo.input_height(), bo.input_width()});
   fv::ModelMeta meta;
   meta.backbone = net->options();
   meta.preprocess.width = static_cast<int>(net->options().input_width());
@@ -86,11 +88,18 @@ double embed_rate(fv::BackboneKind kind, int batch, const EmbedBenchConfig& c, c
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   for (std::size_t i = 0; i < floats; ++i) buffer.data[i] = u(rng);
   std::vector<float> out(static_cast<std::size_t>(batch) * embedder->dim());
+  const c10::Device device = fv::select_device(c.device);
+  fv::bench::reset_peak_device_memory(device);
   for (int i = 0; i < c.warmup; ++i) embedder->embed(buffer.data, batch, out.data());
   const auto t0 = Clock::now();
   for (int i = 0; i < c.iters; ++i) embedder->embed(buffer.data, batch, out.data());  // returns host embeddings
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   FV_CHECK(std::isfinite(out[0]), fv::DataError, "embedding is not finite for batch {}", batch);
+  if (const auto peak = fv::bench::peak_device_megabytes(device)) {
+    const std::string setting = fmt::format("{} batch {} peak memory", fv::backbone_kind_name(kind), batch);
+    fmt::print("{}: {:.0f} MB, {:.3f} MB/img\n", setting, *peak, *peak / batch);
+    fv::bench::print_result("embed", "fv_embed_benchmark", setting, *peak / batch, "MB/img", 0);
+  }
   return batch * c.iters / seconds;
 }
 

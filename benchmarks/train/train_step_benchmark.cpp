@@ -7,8 +7,9 @@
 //                      [--steps 10] [--warmup 3] [--threads 0]
 // Defaults follow insightface's arcface_torch (ArcFace m = 0.5, s = 64; SGD lr 0.1, momentum 0.9, weight decay
 // 5e-4; 10,572 classes = CASIA-WebFace). fp16 includes the loss scaler's one overflow check per step, as in
-// fv-train. On CUDA the clock is read only after torch::cuda::synchronize(). Fixed seed. A batch that does not
-// fit in memory is reported and skipped.
+// fv-train. On CUDA the clock is read only after torch::cuda::synchronize(), and the caching allocator's peak
+// (tensors, warm-up included) is printed per image. Fixed seed. A batch that does not fit in memory is reported
+// and skipped.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -51,7 +52,7 @@ struct TrainBenchConfig {
     o.add("backbone", &backbones, "backbones (space or comma separated): sphereface20, iresnet18/50/100, mobilefacenet, ...");
     o.add("batch", &batches, "batch sizes (space or comma separated)");
     o.add_enum("device", &device, fv::bench::device_names(), "auto (CUDA when present), cpu or cuda");
-    o.add_enum("amp", &amp, fv::amp_mode_names(), "CUDA autocast of the backbone: off, bf16 or fp16");
+    o.add_enum("amp", &amp, fv::amp_mode_names(), "autocast of the backbone: off, bf16 (CPU or CUDA) or fp16 (CUDA, with the loss scaler)");
     o.add("channels_last", &channels_last, "channels-last memory format for the backbone and the images");
     o.add("classes", &classes, "classes of the ArcFace head (10572 = CASIA-WebFace)");
     o.add("size", &size, "input side in pixels (size x size x 3)");
@@ -88,6 +89,7 @@ double train_rate(fv::BackboneKind kind, int batch, const TrainBenchConfig& c, c
   fv::TrainStep train_step(*net, fv::full_head_forward(head), {&sgd}, params, so);
   std::int64_t iteration = 0;
   auto step = [&] { return train_step.run(images, labels, iteration++).loss; };
+  fv::bench::reset_peak_device_memory(device);
   for (int i = 0; i < c.warmup; ++i) step();
   fv::bench::synchronize(device);
   const auto t0 = Clock::now();
@@ -97,6 +99,11 @@ double train_rate(fv::BackboneKind kind, int batch, const TrainBenchConfig& c, c
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   const double last = loss.item<double>();
   FV_CHECK(std::isfinite(last), fv::DataError, "training loss is not finite ({}) for batch {}", last, batch);
+  if (const auto peak = fv::bench::peak_device_megabytes(device)) {
+    const std::string setting = fmt::format("{} batch {} peak memory", fv::backbone_kind_name(kind), batch);
+    fmt::print("{}: {:.0f} MB, {:.2f} MB/img\n", setting, *peak, *peak / batch);
+    fv::bench::print_result("train", "fv_train_benchmark", setting, *peak / batch, "MB/img", 0);
+  }
   return batch * c.steps / seconds;
 }
 
@@ -114,7 +121,7 @@ int main(int argc, char** argv) {
     const auto kinds = fv::bench::parse_backbones(c.backbones, "backbone");
     const int threads = fv::configure_torch_threads(c.threads);
     const c10::Device device = fv::select_device(c.device);
-    FV_CHECK(c.amp == fv::AmpMode::kOff || device.is_cuda(), fv::ConfigError,
+    FV_CHECK(c.amp != fv::AmpMode::kFp16 || device.is_cuda(), fv::ConfigError,
              "config key 'amp' = {} needs a CUDA device (device is {})", fv::enum_name(fv::amp_mode_names(), c.amp),
              device.str());
     const std::string device_text = fv::bench::torch_device_summary(device);
@@ -126,7 +133,7 @@ int main(int argc, char** argv) {
         "train", "fv_train_benchmark", kinds, batches, threads, device,
         [&](fv::BackboneKind kind, int batch) {
           return fmt::format("{} batch {} {}{}{}", fv::backbone_kind_name(kind), batch, device.is_cuda() ? "cuda" : "cpu",
-                             device.is_cuda() ? " " + precision : "", c.channels_last ? " channels-last" : "");
+                             device.is_cuda() || c.amp != fv::AmpMode::kOff ? " " + precision : "", c.channels_last ? " channels-last" : "");
         },
         [&](fv::BackboneKind kind, int batch) { return train_rate(kind, batch, c, device); });
     return 0;

@@ -196,6 +196,11 @@ std::unique_ptr<Communicator> Communicator::single() { return std::make_unique<S
 std::unique_ptr<Communicator> Communicator::create(const DistEnv& env, CommDevice device,
                                                    std::chrono::milliseconds timeout) {
   if (env.world_size == 1) return single();
+  return create_group(env, device, timeout);
+}
+
+std::unique_ptr<Communicator> Communicator::create_group(const DistEnv& env, CommDevice device,
+                                                         std::chrono::milliseconds timeout) {
   FV_CHECK(has_backend(device), ConfigError,
            "WORLD_SIZE={} needs the {} backend, which is not available in this build (LibTorch without {} "
            "headers at configure time); run a single process (unset RANK/WORLD_SIZE) or rebuild",

@@ -36,6 +36,10 @@ class Communicator {
   // available in this build ..."), DataError when the rendezvous fails or times out.
   static std::unique_ptr<Communicator> create(const DistEnv& env, CommDevice device,
                                               std::chrono::milliseconds timeout = std::chrono::minutes(5));
+  // The c10d process group for `env` whatever its size: create() without the world-of-one shortcut (a real group
+  // of one process runs every collective through Gloo / NCCL: how a single GPU checks its NCCL). Same errors.
+  static std::unique_ptr<Communicator> create_group(const DistEnv& env, CommDevice device,
+                                                    std::chrono::milliseconds timeout = std::chrono::minutes(5));
   // The world-of-one communicator (rank 0, world 1): every collective leaves its tensor as it is.
   static std::unique_ptr<Communicator> single();
   // Whether this build has the Gloo (CPU) / NCCL (CUDA) backend.

@@ -1,5 +1,5 @@
 // Tests of the benchmarks' shared code: list options, the machine line, RESULT lines, the JPEG encoder, and the
-// summary script that turns benchmark outputs into out/benchmarks/summary.md.
+// summary scripts that turn benchmark outputs into out/benchmarks/summary.md and gpu-check's gpu-summary.md.
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -113,6 +113,46 @@ TEST(BenchSummary, TablesResultLinesAndGoogleBenchmarkJson) {
   EXPECT_EQ(r.output.find("_mean"), std::string::npos) << "aggregates must be left out:\n" << r.output;
   // Stage order: train before eval, whatever the file names.
   EXPECT_LT(r.output.find("| train |"), r.output.find("| eval |"));
+}
+
+// scripts/gpu_summary.py (scripts/gpu-check.sh's summary) on the output of a CUDA run: figures beside their
+// anchors as ratios, each case's peak memory paired with its rate, the stage table; and fv-train's rate from
+// train.jsonl without its first two intervals.
+TEST(GpuSummary, RatiosToTheAnchorsPeakMemoryAndStages) {
+  if (std::system("python3 -c 'import json' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3 not installed";
+  fv::testing::TempDir dir;
+  fv::testing::write_text(dir / "log",
+                          "# machine: Intel Xeon, 16 cores available | threads: 16 | device: LibTorch 2.11.0 CUDA 13.0, "
+                          "NVIDIA H200 (sm 9.0) | load: 0.10 | date: 2026-12-03T12:00:00Z\n"
+                          "RESULT\ttrain\tfv_train_benchmark\tiresnet50 batch 128 peak memory\t40.5\tMB/img\t0\n"
+                          "RESULT\ttrain\tfv_train_benchmark\tiresnet50 batch 128 cuda fp16\t1652.4\timg/s\t0\n"
+                          "RESULT\ttrain\tfv_train_benchmark\tiresnet50 batch 256 cuda bf16 channels-last\t3000\timg/s\t0\n"
+                          "RESULT\tembed\tfv_embed_benchmark\tmobilefacenet batch 512 cuda fp16 channels_last\t12453\timg/s\t0\n");
+  fv::testing::write_text(dir / "stages", "build\tpassed\t201\t270\ntrain\tstopped at its limit\t75\t75\n");
+  const std::string script = (fv::testing::source_dir() / "scripts/gpu_summary.py").string();
+  const auto r = fv::testing::run_command("python3 " + script + " --log " + (dir / "log").string() + " --stages " +
+                                          (dir / "stages").string() + " --budget 480");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("NVIDIA H200"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| build | passed | 201 | 270 |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| all | | 276 | 480 |"), std::string::npos) << r.output;
+  // 1652.4 / 1836 = 0.90, with the 40.5 MB/img printed just before it; the bf16 case has no memory line.
+  EXPECT_NE(r.output.find("| fv_train_benchmark | iresnet50 batch 128 cuda fp16 | 1,652.4 | 1,836 | 0.90 |"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| 40.50 |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| iresnet50 batch 256 cuda bf16 channels-last | 3,000.0 | 2,867 | 1.05 | r50 bf16 + channels-last bs256 |  |"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| 12,453.0 | 24,906 | 0.50 |"), std::string::npos) << r.output;
+
+  fv::testing::write_text(dir / "train.jsonl",
+                          "{\"step\": 25, \"images_per_second\": 100}\n{\"step\": 50, \"images_per_second\": 900}\n"
+                          "{\"step\": 75, \"images_per_second\": 1500}\n{\"step\": 100, \"images_per_second\": 1700}\n"
+                          "{\"summary\": true, \"images_per_second\": 1000}\n");
+  const auto j = fv::testing::run_command("python3 " + script + " --jsonl-rate " + (dir / "train.jsonl").string() +
+                                          " --setting 'iresnet50 batch 128 cuda fp16 RecordIO'");
+  ASSERT_EQ(j.code, 0) << j.output;
+  EXPECT_NE(j.output.find("RESULT\ttrain\tfv-train\tiresnet50 batch 128 cuda fp16 RecordIO\t1600.000\timg/s\t0"),
+            std::string::npos) << j.output;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The pieces of a training step that avoid host synchronisation: the fp16 loss scaler, the device-side
-// metrics with divergence detection, device clipping (against LibTorch's clip_grad_norm_), channels-last
-// training (against contiguous), and the batch stager.
+// metrics with divergence detection, device clipping (against LibTorch's clip_grad_norm_), and the batch stager;
+// and, once per device (CPU, and CUDA where a GPU is visible), channels-last, bf16 and fp16 training against fp32.
 #include "train/train_step.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "model/backbone.h"
 #include "model/torch_compat.h"
 #include "support/margin.h"
+#include "support/on_device.h"
 #include "train/classifier_head.h"
 #include "train/cross_entropy.h"
 #include "train/device_batch.h"
@@ -104,21 +105,23 @@ struct Net {
   std::vector<torch::Tensor> params;
 };
 
-// The CIFAR network (3 channels: with 1 channel, NCHW and NHWC are the same layout).
-Net make_net() {
+// The CIFAR network (3 channels: with 1 channel, NCHW and NHWC are the same layout), on `device`.
+Net make_net(const torch::Device& device = torch::kCPU) {
   torch::manual_seed(3);
   Net n;
   n.backbone = make_backbone(BackboneOptions(BackboneKind::kCifarNet).embedding_dim(8));
   n.head = ClassifierHead(HeadOptions(10, 8).kind(MarginKind::kArcFace));
+  n.backbone->to(device);
+  n.head->to(device);
   for (const auto& p : n.backbone->parameters()) n.params.push_back(p);
   for (const auto& p : n.head->parameters()) n.params.push_back(p);
   n.optimizer = std::make_unique<torch::optim::SGD>(n.params, torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(5e-4));
   return n;
 }
 
-std::pair<torch::Tensor, torch::Tensor> batch() {
+std::pair<torch::Tensor, torch::Tensor> batch(const torch::Device& device = torch::kCPU) {
   torch::manual_seed(11);
-  return {torch::randn({6, 3, 32, 32}), torch::tensor({0, 3, 3, 7, 9, 1}, torch::kInt64)};
+  return {torch::randn({6, 3, 32, 32}).to(device), torch::tensor({0, 3, 3, 7, 9, 1}, torch::kInt64).to(device)};
 }
 
 TEST(TrainStep, EqualsTheReferenceStepWithLibTorchsClipping) {
@@ -142,9 +145,32 @@ TEST(TrainStep, EqualsTheReferenceStepWithLibTorchsClipping) {
   for (std::size_t i = 0; i < a.params.size(); ++i) EXPECT_TRUE(torch::equal(a.params[i], b.params[i])) << i;
 }
 
-TEST(TrainStep, ChannelsLastTrainsLikeContiguous) {
-  const auto [images, labels] = batch();
-  Net a = make_net(), b = make_net();
+// Cosine similarity of two nets' whole gradients (every parameter, in double).
+double gradient_cosine(const Net& a, const Net& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (std::size_t i = 0; i < a.params.size(); ++i) {
+    const auto ga = a.params[i].grad().to(torch::kDouble), gb = b.params[i].grad().to(torch::kDouble);
+    dot += (ga * gb).sum().item<double>();
+    na += ga.pow(2).sum().item<double>();
+    nb += gb.pow(2).sum().item<double>();
+  }
+  return dot / std::sqrt(na * nb);
+}
+
+// Copies of every parameter's values.
+std::vector<torch::Tensor> snapshot(const Net& n) {
+  std::vector<torch::Tensor> copies;
+  for (const auto& p : n.params) copies.push_back(p.detach().clone());
+  return copies;
+}
+
+// The device-dependent paths of a step (autocast, the loss scaler, channels-last), on the CPU and on CUDA where a
+// GPU is visible (scripts/gpu-check.sh). Every comparison is against the same net trained in fp32 NCHW.
+class TrainStepOnDevice : public testing::OnDevice {};
+
+TEST_P(TrainStepOnDevice, ChannelsLastTrainsLikeContiguous) {
+  const auto [images, labels] = batch(device());
+  Net a = make_net(device()), b = make_net(device());
   to_channels_last(*b.backbone);
   TrainStep sa(*a.backbone, full_head_forward(a.head), {a.optimizer.get()}, a.params, {});
   TrainStep sb(*b.backbone, full_head_forward(b.head), {b.optimizer.get()}, b.params, {});
@@ -167,28 +193,16 @@ TEST(TrainStep, ChannelsLastTrainsLikeContiguous) {
   EXPECT_TRUE(b.backbone->parameters()[0].is_contiguous(torch::MemoryFormat::ChannelsLast));
 }
 
-// Cosine similarity of two nets' whole gradients (every parameter, in double).
-double gradient_cosine(const Net& a, const Net& b) {
-  double dot = 0, na = 0, nb = 0;
-  for (std::size_t i = 0; i < a.params.size(); ++i) {
-    const auto ga = a.params[i].grad().to(torch::kDouble), gb = b.params[i].grad().to(torch::kDouble);
-    dot += (ga * gb).sum().item<double>();
-    na += ga.pow(2).sum().item<double>();
-    nb += gb.pow(2).sum().item<double>();
-  }
-  return dot / std::sqrt(na * nb);
-}
-
-// bf16 autocast is device-generic: the same code path as on CUDA, compiled and run by every LibTorch build.
-TEST(TrainStep, Bf16AutocastOnTheCpuTracksFp32) {
-  const auto [images, labels] = batch();
-  Net a = make_net(), b = make_net();
+// bf16 autocast is device-generic: the same code path on the CPU and on CUDA, compiled and run by every build.
+TEST_P(TrainStepOnDevice, Bf16AutocastTracksFp32) {
+  const auto [images, labels] = batch(device());
+  Net a = make_net(device()), b = make_net(device());
   StepOptions bf16;
   bf16.amp = AmpMode::kBf16;
   TrainStep sa(*a.backbone, full_head_forward(a.head), {a.optimizer.get()}, a.params, {});
   TrainStep sb(*b.backbone, full_head_forward(b.head), {b.optimizer.get()}, b.params, bf16);
   {  // Precondition: under the guard the backbone really computes in bfloat16.
-    const AutocastGuard guard(torch::kCPU, torch::kBFloat16);
+    const AutocastGuard guard(device().type(), torch::kBFloat16);
     EXPECT_EQ(b.backbone->forward(images).scalar_type(), torch::kBFloat16);
   }
   EXPECT_EQ(b.backbone->forward(images).scalar_type(), torch::kFloat);  // and no longer after it
@@ -207,12 +221,66 @@ TEST(TrainStep, Bf16AutocastOnTheCpuTracksFp32) {
   EXPECT_LT(lb.loss.item<double>(), rb.loss.item<double>());
   EXPECT_TRUE(testing::below("bf16_relative_loss_difference_after_8_steps",
                              std::abs(la.loss.item<double>() - lb.loss.item<double>()) / la.loss.item<double>(), 3e-2));
-  // fp16 needs the loss scaler's CUDA path.
+}
+
+// fp16 (10 bits of mantissa, range to 65504) trains with the dynamic loss scaler, on CUDA only; the CPU refuses it.
+TEST_P(TrainStepOnDevice, Fp16AutocastWithTheLossScalerTracksFp32) {
+  const auto [images, labels] = batch(device());
+  Net a = make_net(device()), b = make_net(device());
   StepOptions fp16;
   fp16.amp = AmpMode::kFp16;
-  TrainStep sc(*a.backbone, full_head_forward(a.head), {a.optimizer.get()}, a.params, fp16);
-  EXPECT_THROW(sc.run(images, labels, 1), ConfigError);
+  TrainStep sa(*a.backbone, full_head_forward(a.head), {a.optimizer.get()}, a.params, {});
+  TrainStep sb(*b.backbone, full_head_forward(b.head), {b.optimizer.get()}, b.params, fp16);
+  if (!is_cuda()) {
+    EXPECT_THROW(sb.run(images, labels, 0), ConfigError);
+    return;
+  }
+  {  // Precondition: under the guard the backbone really computes in half precision.
+    const AutocastGuard guard(device().type(), torch::kHalf);
+    EXPECT_EQ(b.backbone->forward(images).scalar_type(), torch::kHalf);
+  }
+  const auto ra = sa.run(images, labels, 0), rb = sb.run(images, labels, 0);
+  EXPECT_EQ(rb.loss.scalar_type(), torch::kFloat);
+  EXPECT_TRUE(testing::below("fp16_relative_loss_difference",
+                             std::abs(ra.loss.item<double>() - rb.loss.item<double>()) / ra.loss.item<double>(), 2e-2));
+  // The scaler may skip the first steps (2^16 x the loss overflows fp16 gradients) and halve its scale until
+  // they fit: compare after 8 applied fp16 updates with 8 fp32 updates (a skipped step changes nothing).
+  int applied = rb.applied ? 1 : 0, runs = 1;
+  StepResult lb = rb;
+  while (applied < 8 && runs < 40) applied += (lb = sb.run(images, labels, runs++)).applied ? 1 : 0;
+  ASSERT_EQ(applied, 8) << "the loss scaler kept skipping: scale " << sb.scaler().value();
+  StepResult la = ra;
+  for (int k = 1; k <= 8; ++k) la = sa.run(images, labels, k);  // the 9th forward sees 8 updates
+  lb = sb.run(images, labels, runs);
+  EXPECT_LT(lb.loss.item<double>(), rb.loss.item<double>());
+  EXPECT_TRUE(testing::below("fp16_relative_loss_difference_after_8_updates",
+                             std::abs(la.loss.item<double>() - lb.loss.item<double>()) / la.loss.item<double>(), 3e-2));
 }
+
+// An fp16 step whose scaled gradients overflow is skipped on the device: parameters untouched, scale halved; the
+// next step with a scale that fits is applied.
+TEST_P(TrainStepOnDevice, Fp16OverflowSkipsTheStepAndHalvesTheScale) {
+  if (!is_cuda()) GTEST_SKIP() << "fp16 training runs on CUDA only (the CPU instance of the fp16 test checks the refusal)";
+  const auto [images, labels] = batch(device());
+  Net n = make_net(device());
+  StepOptions fp16;
+  fp16.amp = AmpMode::kFp16;
+  TrainStep step(*n.backbone, full_head_forward(n.head), {n.optimizer.get()}, n.params, fp16);
+  const auto before = snapshot(n);
+  step.scaler().restore(1e38, 5);  // loss (~12) x 1e38 is infinite even in fp32
+  const StepResult skipped = step.run(images, labels, 0);
+  EXPECT_FALSE(skipped.applied);
+  EXPECT_DOUBLE_EQ(step.scaler().value(), 5e37);
+  EXPECT_EQ(step.scaler().growth_tracker(), 0);
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], n.params[i])) << i;
+  step.scaler().restore(1024, 0);
+  const StepResult applied = step.run(images, labels, 1);
+  EXPECT_TRUE(applied.applied);
+  EXPECT_TRUE(std::isfinite(applied.loss.item<double>()));
+  EXPECT_FALSE(torch::equal(before[0], n.params[0]));
+}
+
+FV_INSTANTIATE_ON_DEVICES(TrainStepOnDevice);
 
 TEST(BatchStager, CpuBatchesAreUsedInPlaceAndConvertedToChannelsLast) {
   PreprocessOptions p;
