@@ -90,7 +90,9 @@ echo "check-libtorch2: trixie root ready (libtorch-dev $torch_version)"
 bind "$src" /src
 # The shared data folder beside the checkout, when there is one (tests skip without it).
 [[ -d $src/../shared ]] && bind "$(cd "$src/../shared" && pwd)" /shared
-bind "${CCACHE_DIR:-$HOME/.cache/ccache}" /root/.cache/ccache
+ccache_dir=${CCACHE_DIR:-$HOME/.cache/ccache}
+mkdir -p "$ccache_dir"  # a fresh machine may have none yet
+bind "$ccache_dir" /root/.cache/ccache
 start=$SECONDS
 chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 bash -c "
   set -euo pipefail
