@@ -153,7 +153,9 @@ stage embed 45 "'$bin/fv_embed_benchmark' --device $device --precision $([[ $dev
   --backbone iresnet50,iresnet100,mobilefacenet --batch $embed_batch $embed_bench"
 
 # MNIST, the papers' schedule (18k steps of 256), with whatever time is left.
-if [[ -f data/mnist/train-images-idx3-ubyte.gz && -f data/mnist/t10k-labels-idx1-ubyte.gz ]]; then
+if [[ ! -x $bin/fv-train ]]; then
+  skip mnist "no $bin/fv-train (the build stage did not make it)"
+elif [[ -f data/mnist/train-images-idx3-ubyte.gz && -f data/mnist/t10k-labels-idx1-ubyte.gz ]]; then
   stage mnist 0 "FV_TRAIN='$bin/fv-train' FV_PLOT=/nonexistent scripts/mnist-experiments.sh $mnist_args \
     --losses softmax,lsoftmax-m4 --seeds 1 --experiments full --out '$work/mnist'; cat '$work/mnist/results.md'"
 else
