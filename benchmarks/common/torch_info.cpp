@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/machine_info.h"
+
 // CUDA LibTorch builds put the CUDA toolkit's headers on the include path; Debian's CPU LibTorch does not.
 // CUDAContext.h includes the cuBLAS/cuSPARSE/cuSOLVER headers too: all must be there.
 #if __has_include(<cuda_runtime_api.h>) && __has_include(<ATen/cuda/CUDAContext.h>) && __has_include(<cublas_v2.h>) && \
@@ -74,6 +76,15 @@ std::optional<double> peak_device_megabytes(const c10::Device& device) {
   (void)device;
 #endif
   return std::nullopt;
+}
+
+void print_peak_memory(const std::string& stage, const std::string& program, const std::string& backbone, int batch,
+                       const c10::Device& device) {
+  const auto peak = peak_device_megabytes(device);
+  if (!peak) return;
+  const std::string setting = fmt::format("{} batch {} peak memory", backbone, batch);
+  fmt::print("{}: {:.0f} MB, {:.3f} MB/img\n", setting, *peak, *peak / batch);
+  print_result(stage, program, setting, *peak / batch, "MB/img", 0);
 }
 
 }  // namespace fv::bench

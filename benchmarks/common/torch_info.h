@@ -19,5 +19,9 @@ std::string torch_device_summary(const c10::Device& device);
 // tensors at the high point, not the reserved cache). nullopt on the CPU or in a build without the CUDA headers.
 void reset_peak_device_memory(const c10::Device& device);
 std::optional<double> peak_device_megabytes(const c10::Device& device);
+// After a case of `batch` images: prints "<backbone> batch <n> peak memory: X MB, Y MB/img" and its RESULT line
+// (unit MB/img, just before the case's rate) when the device reports a peak; nothing on the CPU.
+void print_peak_memory(const std::string& stage, const std::string& program, const std::string& backbone, int batch,
+                       const c10::Device& device);
 
 }  // namespace fv::bench

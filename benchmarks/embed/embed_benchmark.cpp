@@ -95,11 +95,7 @@ double embed_rate(fv::BackboneKind kind, int batch, const EmbedBenchConfig& c, c
   for (int i = 0; i < c.iters; ++i) embedder->embed(buffer.data, batch, out.data());  // returns host embeddings
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   FV_CHECK(std::isfinite(out[0]), fv::DataError, "embedding is not finite for batch {}", batch);
-  if (const auto peak = fv::bench::peak_device_megabytes(device)) {
-    const std::string setting = fmt::format("{} batch {} peak memory", fv::backbone_kind_name(kind), batch);
-    fmt::print("{}: {:.0f} MB, {:.3f} MB/img\n", setting, *peak, *peak / batch);
-    fv::bench::print_result("embed", "fv_embed_benchmark", setting, *peak / batch, "MB/img", 0);
-  }
+  fv::bench::print_peak_memory("embed", "fv_embed_benchmark", fv::backbone_kind_name(kind), batch, device);
   return batch * c.iters / seconds;
 }
 

@@ -99,11 +99,7 @@ double train_rate(fv::BackboneKind kind, int batch, const TrainBenchConfig& c, c
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   const double last = loss.item<double>();
   FV_CHECK(std::isfinite(last), fv::DataError, "training loss is not finite ({}) for batch {}", last, batch);
-  if (const auto peak = fv::bench::peak_device_megabytes(device)) {
-    const std::string setting = fmt::format("{} batch {} peak memory", fv::backbone_kind_name(kind), batch);
-    fmt::print("{}: {:.0f} MB, {:.2f} MB/img\n", setting, *peak, *peak / batch);
-    fv::bench::print_result("train", "fv_train_benchmark", setting, *peak / batch, "MB/img", 0);
-  }
+  fv::bench::print_peak_memory("train", "fv_train_benchmark", fv::backbone_kind_name(kind), batch, device);
   return batch * c.steps / seconds;
 }
 

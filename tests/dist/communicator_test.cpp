@@ -71,7 +71,6 @@ TEST(Communicator, UnreachableRendezvousIsADataErrorNamingTheMaster) {
   }
 }
 
-
 // create_group() makes the c10d group even for one process: every collective goes through Gloo / NCCL and, with
 // nobody else in the world, leaves the values as they are.
 class CommunicatorOnDevice : public testing::OnDevice {};
