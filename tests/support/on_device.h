@@ -18,8 +18,8 @@ namespace fv::testing {
 class OnDevice : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    tf32_ = at::globalContext().allowTF32CuDNN();  // first: TearDown restores it also after a skip
     if (is_cuda() && !torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-    tf32_ = at::globalContext().allowTF32CuDNN();
     at::globalContext().setAllowTF32CuDNN(false);
   }
   void TearDown() override { at::globalContext().setAllowTF32CuDNN(tf32_); }
