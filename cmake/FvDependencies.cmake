@@ -70,6 +70,19 @@ find_package(fmt REQUIRED)
 
 find_package(nlohmann_json 3 REQUIRED)
 
+# ONNX's protobuf classes (libonnx-dev) for fv-import onnx and fv-export onnx. Optional: the GPU machine's build
+# (scripts/build-gpu.sh, pip LibTorch) has no Debian ONNX; without it those subcommands are left out.
+option(FV_WITH_ONNX "Build fv-import onnx and fv-export onnx (needs libonnx-dev)" ON)
+if(FV_WITH_ONNX AND NOT FV_FUZZ)
+  find_package(ONNX CONFIG QUIET)
+  if(ONNX_FOUND)
+    message(STATUS "fv: ONNX ${ONNX_VERSION} (fv-import onnx, fv-export onnx)")
+  else()
+    message(STATUS "fv: ONNX not found (libonnx-dev): fv-import onnx and fv-export onnx are left out")
+    set(FV_WITH_ONNX OFF)
+  endif()
+endif()
+
 if(FV_WITH_VISION)
   find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs calib3d objdetect)
   find_package(dlib REQUIRED)

@@ -9,7 +9,7 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${1:-src}
-stages=" align train embed verify eval import synth "
+stages=" align train embed verify eval import export synth "
 is_stage() { [[ $stages == *" $1 "* ]]; }
 
 violations=0

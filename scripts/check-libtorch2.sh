@@ -43,6 +43,7 @@ packages=(
   libopenblas0-pthread libopenblas-pthread-dev libgoogle-perftools-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libgif-dev
   gnuplot-nox python3-skimage opencv-doc python3-sklearn python3-torch
+  libonnx-dev python3-onnx python3-pil python3-onnxruntime
 )
 
 stamp=$root/.fv-packages

@@ -32,6 +32,9 @@ packages=(
   python3-sklearn
   # PyTorch (same 1.13.1 as libtorch-dev): writes iResNet state-dict fixtures for the import tests.
   python3-torch
+  # ONNX (fv-import onnx, fv-export onnx): ONNX's protobuf classes for C++; the Python package exports the test
+  # models (with python3-torch and PIL) and checks exported files (onnx.checker).
+  libonnx-dev python3-onnx python3-pil
   debootstrap
 )
 

@@ -9,6 +9,9 @@
 #                                [--losses NAME,...] [--experiments full,2d] [--test-limit N] [--threads N]
 #                                [--checkpoint-every N] [--lambda-speed F] [--lr F] [--out DIR] [--docs DIR]
 #
+# --losses: names from the list below (default all), or for a margin sweep smsoftmax-m<M> (e.g. smsoftmax-m4:
+# SM-Softmax with margin 4 in logit units).
+#
 # Outputs under --out (default out/mnist): <experiment>/<loss>/seed<k>/ (fv-train's run folder and fv-train.log),
 # results.csv (one row per finished run: experiment,loss,m,seed,steps,batch,test_error,seconds), results.md (the
 # tables, recomputed from results.csv by scripts/mnist-table.py after every run), failed.csv (runs that stopped
@@ -103,6 +106,10 @@ if [[ $losses_wanted == all ]]; then losses=("${all_losses[@]}"); else
   for w in "${wanted[@]}"; do
     found=0
     for entry in "${all_losses[@]}"; do [[ ${entry%%|*} == "$w" ]] && { losses+=("$entry"); found=1; }; done
+    # Other margins (sweeps): smsoftmax-m<M>, M in logit units (the CSV's m column).
+    if ((!found)) && [[ $w =~ ^smsoftmax-m([0-9]+(\.[0-9]+)?)$ ]]; then
+      losses+=("$w|smsoftmax|${BASH_REMATCH[1]}|--train.loss smsoftmax --train.m ${BASH_REMATCH[1]}"); found=1
+    fi
     ((found)) || { echo "mnist-experiments: unknown loss '$w'; known: $(printf '%s ' "${all_losses[@]%%|*}")" >&2; exit 2; }
   done
 fi

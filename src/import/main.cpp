@@ -24,6 +24,9 @@ const std::vector<Subcommand>& subcommands() {
       {"dlib", "dlib's ResNet face descriptor from TensorFlow.js weights (npm @vladmandic/face-api)", fv::run_dlib_command},
       {"iresnet", "insightface iResNet-18/50/100 from a PyTorch state dict (torch.save(model.state_dict()))",
        fv::run_iresnet_import},
+#ifdef FV_WITH_ONNX
+      {"onnx", "an ONNX recognition network (insightface model zoo, torch2onnx.py, fv-export onnx)", fv::run_onnx_command},
+#endif
   };
   return list;
 }

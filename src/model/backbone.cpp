@@ -16,7 +16,8 @@ const std::vector<std::pair<std::string, BackboneKind>>& backbone_kind_names() {
       {"mnist", BackboneKind::kMnistNet},         {"cifar", BackboneKind::kCifarNet},
       {"sphereface20", BackboneKind::kSphereFace20}, {"iresnet18", BackboneKind::kIResNet18},
       {"iresnet50", BackboneKind::kIResNet50},     {"iresnet100", BackboneKind::kIResNet100},
-      {"mobilefacenet", BackboneKind::kMobileFaceNet}, {"dlib_resnet", BackboneKind::kDlibResNet}};
+      {"mobilefacenet", BackboneKind::kMobileFaceNet}, {"dlib_resnet", BackboneKind::kDlibResNet},
+      {"onnx", BackboneKind::kOnnxGraph}};
   return names;
 }
 
@@ -44,6 +45,13 @@ BackboneOptions resolve(BackboneOptions o) {
     case BackboneKind::kDlibResNet:
       dim = 128, h = 150, w = 150;
       break;
+    case BackboneKind::kOnnxGraph:
+      FV_CHECK(!o.graph().empty() && o.embedding_dim() > 0 && o.input_height() > 0 && o.input_width() > 0 &&
+                   o.in_channels() > 0,
+               ConfigError,
+               "model.backbone onnx: an imported graph with its sizes is needed; such a network comes from a model "
+               "file written by fv-import onnx and cannot be configured");
+      break;
     default:
       break;
   }
@@ -62,7 +70,8 @@ BackboneOptions resolve(BackboneOptions o) {
 void bind(OptionSet& set, BackboneOptions* o) {
   set.add_enum("model.backbone", &o->kind(), backbone_kind_names(),
                "network: mnist, cifar (the L-Softmax/SM-Softmax papers' CNNs), sphereface20, iresnet18, iresnet50, "
-               "iresnet100, mobilefacenet, dlib_resnet (dlib's face descriptor, for fv-import dlib)")
+               "iresnet100, mobilefacenet, dlib_resnet (dlib's face descriptor, for fv-import dlib), onnx (an imported "
+               "graph, only from a model file)")
       .add("model.embedding_dim", &o->embedding_dim(), "embedding size (0 = the network's own)")
       .add("model.input_height", &o->input_height(), "input height in pixels (0 = the network's own)")
       .add("model.input_width", &o->input_width(), "input width in pixels (0 = the network's own)")
@@ -86,6 +95,8 @@ std::shared_ptr<Backbone> make_backbone(const BackboneOptions& options) {
       return detail::make_mobilefacenet(o);
     case BackboneKind::kDlibResNet:
       return detail::make_dlib_resnet(o);
+    case BackboneKind::kOnnxGraph:
+      return detail::make_graph_net(o);
   }
   throw ConfigError("model.backbone: unknown backbone kind");
 }
@@ -102,6 +113,12 @@ void Backbone::pretty_print(std::ostream& stream) const {
   const auto& o = options_;
   stream << fmt::format("fv::Backbone({}, input={}x{}x{}, embedding_dim={}, dropout={})", backbone_kind_name(o.kind()),
                         o.in_channels(), o.input_height(), o.input_width(), o.embedding_dim(), o.dropout());
+}
+
+std::string Backbone::emit(GraphBuilder& /*graph*/, const std::string& /*input*/) const {
+  throw ConfigError(fmt::format("model.backbone {}: this network cannot be exported as an operator graph yet "
+                                "(exportable: iresnet18, iresnet50, iresnet100, mobilefacenet, onnx)",
+                                backbone_kind_name(options_.kind())));
 }
 
 int64_t parameter_count(const torch::nn::Module& module) {

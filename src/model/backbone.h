@@ -13,6 +13,7 @@
 namespace fv {
 
 class OptionSet;
+class GraphBuilder;
 
 enum class BackboneKind {
   kMnistNet,       // L-Softmax / SM-Softmax papers' VGG-style MNIST network (Table 1), 28x28x1, FC 256
@@ -23,10 +24,11 @@ enum class BackboneKind {
   kIResNet100,     // ... iresnet100
   kMobileFaceNet,  // Chen et al. 2018, 112x112x3, 128-D
   kDlibResNet,     // dlib's ResNet face descriptor (dnn_face_recognition_ex.cpp; fv-import dlib), 150x150x3, 128-D
+  kOnnxGraph,      // an imported ONNX graph (fv-import onnx; model/op_graph.h), sizes from the graph
 };
 
 // Names accepted in configs: mnist, cifar, sphereface20, iresnet18, iresnet50, iresnet100, mobilefacenet,
-// dlib_resnet.
+// dlib_resnet, onnx.
 const std::vector<std::pair<std::string, BackboneKind>>& backbone_kind_names();
 // Throws ConfigError naming `key` and listing the valid names.
 BackboneKind parse_backbone_kind(std::string_view name, std::string_view key = "model.backbone");
@@ -43,10 +45,13 @@ struct BackboneOptions {
   TORCH_ARG(int64_t, in_channels) = 0;
   // Dropout before the embedding layer (iResNet's `dropout`, insightface default 0).
   TORCH_ARG(double, dropout) = 0.0;
+  // kOnnxGraph only: the operator graph as JSON (model/op_graph.h's to_json), written by fv-import onnx.
+  TORCH_ARG(std::string, graph) = "";
 };
 
 // The options with every 0 replaced by the network's own value. Throws ConfigError naming the key
-// (model.embedding_dim, model.input_height, model.input_width, model.in_channels, model.dropout).
+// (model.embedding_dim, model.input_height, model.input_width, model.in_channels, model.dropout); for onnx,
+// which has no own values, when the graph or a size is missing (such a network only comes from a model file).
 BackboneOptions resolve(BackboneOptions options);
 
 // Binds model.backbone, model.embedding_dim, model.input_height, model.input_width, model.in_channels and
@@ -61,6 +66,10 @@ class Backbone : public torch::nn::Module {
   // The resolved options (never 0 fields).
   const BackboneOptions& options() const { return options_; }
   void pretty_print(std::ostream& stream) const override;
+  // Writes forward() (eval mode) on the graph input `input` as operator-graph nodes (model/graph_builder.h; for
+  // fv-export onnx) and returns the output's name. The default throws ConfigError naming the network: every
+  // network that can be exported overrides it.
+  virtual std::string emit(GraphBuilder& graph, const std::string& input) const;
 
  protected:
   explicit Backbone(const BackboneOptions& resolved) : options_(resolved) {}

@@ -12,5 +12,6 @@ std::shared_ptr<Backbone> make_sphereface20(const BackboneOptions& resolved);
 std::shared_ptr<Backbone> make_iresnet(const BackboneOptions& resolved);       // 18, 50, 100
 std::shared_ptr<Backbone> make_mobilefacenet(const BackboneOptions& resolved);
 std::shared_ptr<Backbone> make_dlib_resnet(const BackboneOptions& resolved);
+std::shared_ptr<Backbone> make_graph_net(const BackboneOptions& resolved);  // onnx
 
 }  // namespace fv::detail

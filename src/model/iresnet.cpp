@@ -4,9 +4,12 @@
 //   downsample.0 (1x1 conv), downsample.1 (BN)}), bn2, dropout, fc, features (BatchNorm1d, weight fixed at 1).
 // The stride sits on the block's second conv; every stage starts with stride 2 (112 -> 56 -> 28 -> 14 -> 7).
 // Initialisation as insightface: conv weights N(0, 0.1), BN weight 1 and bias 0, features.weight frozen.
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "model/backbone_impls.h"
+#include "model/graph_builder.h"
 
 namespace fv::detail {
 namespace {
@@ -39,6 +42,16 @@ class IBasicBlockImpl : public nn::Module {
   torch::Tensor forward(const torch::Tensor& x) {
     auto out = bn3->forward(conv2->forward(prelu->forward(bn2->forward(conv1->forward(bn1->forward(x))))));
     return out + (downsample.is_empty() ? x : downsample->forward(x));
+  }
+
+  std::string emit(GraphBuilder& g, const std::string& x, const std::string& name) const {
+    std::string out = g.batch_norm(*bn1, x, name + ".bn1");
+    out = g.conv(*conv1, out, name + ".conv1");
+    out = g.batch_norm(*bn2, out, name + ".bn2");
+    out = g.prelu(*prelu, out, name + ".prelu", /*spatial=*/true);
+    out = g.conv(*conv2, out, name + ".conv2");
+    out = g.batch_norm(*bn3, out, name + ".bn3");
+    return g.add(out, downsample.is_empty() ? x : g.sequential(*downsample, x, name + ".downsample", true));
   }
 
   nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
@@ -103,6 +116,17 @@ class IResNet final : public Backbone {
     for (auto& layer : layers) x = layer->forward(x);
     x = bn2->forward(x).flatten(1);
     return features->forward(fc->forward(dropout->forward(x)));
+  }
+
+  std::string emit(GraphBuilder& g, const std::string& input) const override {
+    std::string x = g.prelu(*prelu, g.batch_norm(*bn1, g.conv(*conv1, input, "conv1"), "bn1"), "prelu", true);
+    for (int i = 0; i < 4; ++i) {
+      const auto& blocks = layers[i]->named_children();
+      for (const auto& block : blocks)
+        x = block.value()->as<IBasicBlock>()->emit(g, x, fmt::format("layer{}.{}", i + 1, block.key()));
+    }
+    x = g.flatten(g.batch_norm(*bn2, x, "bn2"));
+    return g.batch_norm(*features, g.linear(*fc, x, "fc"), "features");  // dropout: the identity in eval mode
   }
 
   nn::Conv2d conv1{nullptr};

@@ -7,6 +7,7 @@
 // channels match). The GDConv kernel equals the final feature-map size (7x7 at 112x112). The embedding
 // size (128 in the paper) is configurable; a BN follows the last linear conv, as in the authors' model.
 #include "model/backbone_impls.h"
+#include "model/graph_builder.h"
 
 namespace fv::detail {
 namespace {
@@ -32,6 +33,10 @@ class BottleneckImpl : public nn::Module {
     body = register_module("body", s);
   }
   torch::Tensor forward(const torch::Tensor& x) { return shortcut_ ? x + body->forward(x) : body->forward(x); }
+  std::string emit(GraphBuilder& g, const std::string& x, const std::string& name) const {
+    const std::string y = g.sequential(*body, x, name + ".body", /*spatial=*/true);
+    return shortcut_ ? g.add(x, y) : y;
+  }
 
   nn::Sequential body{nullptr};
 
@@ -76,6 +81,20 @@ class MobileFaceNet final : public Backbone {
   torch::Tensor forward(torch::Tensor x) override {
     check_input(x);
     return embedding_->forward(dropout_->forward(features_->forward(x))).flatten(1);
+  }
+
+  std::string emit(GraphBuilder& g, const std::string& input) const override {
+    std::string x = input;
+    for (const auto& child : features_->named_children()) {
+      const std::string name = "features." + child.key();
+      if (const auto* block = child.value()->as<Bottleneck>()) {
+        x = block->emit(g, x, name);
+      } else {  // conv, BN or PReLU
+        x = g.module(*child.value(), x, name, /*spatial=*/true);
+      }
+    }
+    // dropout: the identity in eval mode.
+    return g.flatten(g.sequential(*embedding_, x, "embedding", true));
   }
 
  private:

@@ -88,9 +88,11 @@ torch::serialize::InputArchive open_archive(const std::filesystem::path& path) {
 }  // namespace
 
 nlohmann::json to_json(const BackboneOptions& o) {
-  return {{"kind", backbone_kind_name(o.kind())}, {"embedding_dim", o.embedding_dim()},
-          {"input_height", o.input_height()},     {"input_width", o.input_width()},
-          {"in_channels", o.in_channels()},       {"dropout", o.dropout()}};
+  nlohmann::json j = {{"kind", backbone_kind_name(o.kind())}, {"embedding_dim", o.embedding_dim()},
+                      {"input_height", o.input_height()},     {"input_width", o.input_width()},
+                      {"in_channels", o.in_channels()},       {"dropout", o.dropout()}};
+  if (!o.graph().empty()) j["graph"] = nlohmann::json::parse(o.graph());
+  return j;
 }
 
 nlohmann::json to_json(const PreprocessOptions& p) {
@@ -110,6 +112,7 @@ BackboneOptions backbone_options_from_json(const nlohmann::json& j, const std::s
       .input_width(field<int64_t>(j, "input_width", where))
       .in_channels(field<int64_t>(j, "in_channels", where))
       .dropout(field<double>(j, "dropout", where));
+  if (j.contains("graph")) o.graph(field<nlohmann::json>(j, "graph", where).dump());
   try {
     return resolve(o);
   } catch (const ConfigError& e) {
@@ -134,7 +137,7 @@ void save_model_file(const std::filesystem::path& path, const ModelMeta& meta, B
   const auto& a = backbone.options();
   const auto& b = meta.backbone;
   FV_CHECK(a.kind() == b.kind() && a.embedding_dim() == b.embedding_dim() && a.input_height() == b.input_height() &&
-               a.input_width() == b.input_width() && a.in_channels() == b.in_channels(),
+               a.input_width() == b.input_width() && a.in_channels() == b.in_channels() && a.graph() == b.graph(),
            ConfigError, "{}: the metadata's backbone does not describe the network being saved", path.string());
   check_consistent(meta, path.string());
 

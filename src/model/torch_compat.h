@@ -17,6 +17,22 @@
 
 namespace fv {
 
+namespace compat_detail {
+// Makes `get_if<T>(...)` a template name in C++17 so that argument-dependent lookup finds c10::get_if
+// (LibTorch 1.13's c10::variant) or std::get_if (2.x's std::variant); never chosen itself.
+struct NotAVariant;
+template <typename T>
+void get_if(NotAVariant*);
+}  // namespace compat_detail
+
+// A Conv2d's padding when it is explicit (not kValid / kSame), or nullptr. The options hold a c10::variant in
+// 1.13 and a std::variant in 2.x.
+template <class Padding>
+const torch::ExpandingArray<2>* explicit_padding(const Padding& padding) {
+  using compat_detail::get_if;
+  return get_if<torch::ExpandingArray<2>>(&padding);
+}
+
 // Autocast for one device type (CPU or CUDA): on with `dtype`, or off. 2.4 replaced the per-device functions
 // (set_enabled / set_cpu_enabled, set_autocast_gpu_dtype / set_autocast_cpu_dtype) by ones taking the device.
 inline void set_autocast(c10::DeviceType device, bool enabled, at::ScalarType dtype = at::kBFloat16) {

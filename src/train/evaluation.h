@@ -40,9 +40,16 @@ struct ClassificationResult {
   std::int64_t samples = 0;
   std::int64_t errors = 0;
   double error_rate() const { return samples > 0 ? static_cast<double>(errors) / static_cast<double>(samples) : 0.0; }
+  // How far the samples are from the decision boundary, for judging a margin: the logit gap
+  // z_y - max_{j != y} z_j of head.inference_logits (negative = misclassified) at the 10th, 50th and 90th
+  // percentile, and the median feature norm |x| (the backbone's output). 0 when there were no samples.
+  double gap_p10 = 0.0;
+  double gap_median = 0.0;
+  double gap_p90 = 0.0;
+  double feature_norm_median = 0.0;
 };
 
-// Arg-max of head.inference_logits(backbone(x)) against the labels, in eval mode under no-grad (the modules'
+// Arg-max of head.inference_logits(backbone(x)) against the labels (and the gap statistics above), in eval mode under no-grad (the modules'
 // training flags are restored afterwards). When `features_csv` is not empty, writes one line per sample
 // "label,f0,f1,..." (the backbone's features, before the head) to it atomically, for feature plots.
 // Requires a labelled source (DataError naming the sample otherwise).

@@ -178,7 +178,12 @@ void Trainer::State::finish() {
     summary.test_error = r.error_rate();
     log::info("test error on {}: {:.2f}% ({} of {})", c.data.test_input, 100 * summary.test_error, r.errors,
               r.samples);
-    record(nlohmann::json{{"event", "test"}, {"step", step}, {"error", summary.test_error}, {"samples", r.samples}});
+    record(nlohmann::json{{"event", "test"},
+                          {"step", step},
+                          {"error", summary.test_error},
+                          {"samples", r.samples},
+                          {"logit_gap", {{"p10", r.gap_p10}, {"median", r.gap_median}, {"p90", r.gap_p90}}},
+                          {"feature_norm_median", r.feature_norm_median}});
   }
   summary.val_accuracy = run_validation("final");
   nlohmann::json final_record = {{"event", "final"},

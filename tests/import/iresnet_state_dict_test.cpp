@@ -22,6 +22,7 @@
 #include "model/model_file.h"
 #include "support/command.h"
 #include "support/margin.h"
+#include "support/python_fixtures.h"
 #include "support/temp_dir.h"
 
 namespace fv {
@@ -33,28 +34,11 @@ using CommandRun = testing::CommandResult;
 
 CommandRun run(const std::string& command) { return testing::run_command(command); }
 
-// The fixtures, made once per version of the generator script under the build tree (each test runs in its
-// own process under CTest; making them takes ~15 s). Empty when python3-torch is not installed.
+// The fixtures (~15 s to make, ~700 MB), once per version of the generator script. Empty when python3-torch is
+// not installed.
 const fs::path& fixtures() {
-  static const fs::path dir = [] {
-    if (run("/usr/bin/python3 -c 'import torch'").code != 0) return fs::path();
-    const fs::path script = testing::source_dir() / "tests/data/import/make_iresnet_state_dict.py";
-    const fs::path target = fs::path(FV_IMPORT_FIXTURE_DIR) / sha256_file_hex(script).substr(0, 16);
-    if (fs::exists(target / "done")) return target;
-    const fs::path temp = target.string() + fmt::format(".tmp{}", ::getpid());
-    fs::remove_all(temp);
-    const CommandRun made = run(fmt::format("/usr/bin/python3 {} {} --seed 0", script.string(), temp.string()));
-    if (made.code != 0) throw std::runtime_error("fixture generator failed: " + made.output);
-    write_file_atomic(temp / "done", "ok\n");
-    std::error_code ec;
-    fs::rename(temp, target, ec);  // another test process may have won the race: use its copy
-    if (ec) fs::remove_all(temp);
-    // Fixtures of older versions of the script (~700 MB each) are dropped.
-    for (const auto& entry : fs::directory_iterator(target.parent_path())) {
-      if (entry.path() != target && fs::exists(entry.path() / "done")) fs::remove_all(entry.path(), ec);
-    }
-    return target;
-  }();
+  static const fs::path dir = testing::python_fixtures({"tests/data/import/make_iresnet_state_dict.py"},
+                                                       FV_IMPORT_FIXTURE_DIR, "--seed 0", "import torch");
   return dir;
 }
 

@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -114,12 +117,31 @@ TEST(Trainer, LossFallsAndEveryArtifactIsWritten) {
   std::ifstream features(dir / "features.csv");
   std::string line;
   int lines = 0;
+  std::vector<double> norms;
   while (std::getline(features, line)) {
     if (lines++ == 0) {
       EXPECT_EQ(std::count(line.begin(), line.end(), ','), 16);
     }
+    std::istringstream fields(line.substr(line.find(',') + 1));
+    double sum = 0;
+    for (std::string field; std::getline(fields, field, ',');) {
+      const double v = std::stod(field);
+      sum += v * v;
+    }
+    norms.push_back(std::sqrt(sum));
   }
   EXPECT_EQ(lines, 1000);
+  // The test event's margin statistics: the median feature norm is the features' (nearest rank, 1000 rows:
+  // element 500 in order), and the logit-gap percentiles are ordered, with the median sample classified right
+  // (the error is below 50 %, so more than half the gaps are positive).
+  const auto test_event = std::find_if(log.begin(), log.end(), [](const auto& j) { return j.value("event", "") == "test"; });
+  ASSERT_NE(test_event, log.end());
+  std::nth_element(norms.begin(), norms.begin() + 500, norms.end());
+  EXPECT_NEAR(test_event->at("feature_norm_median").get<double>(), norms[500], 1e-4 * norms[500]);
+  const auto& gap = test_event->at("logit_gap");
+  EXPECT_LT(gap.at("p10").get<double>(), gap.at("median").get<double>());
+  EXPECT_LT(gap.at("median").get<double>(), gap.at("p90").get<double>());
+  EXPECT_GT(gap.at("median").get<double>(), 0.0);
 
   // The model file embeds exactly as the trained backbone does (eval mode).
   const LoadedModel model = load_model_file(s.model_file);
