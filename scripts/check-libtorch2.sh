@@ -9,6 +9,8 @@
 #   scripts/check-libtorch2.sh --setup-only    # only make the root folder (e.g. ahead of time)
 #   scripts/check-libtorch2.sh --no-tests      # build only
 #   scripts/check-libtorch2.sh --tests REGEX   # build, then only the tests whose names match (ctest -R)
+#   scripts/check-libtorch2.sh --targets 'T1 T2' --tests REGEX   # build only those CMake targets (a quick check
+#                                              # of a change; CI builds everything)
 #
 # The source tree is bind-mounted into the root at /src; the build folder is build-trixie/ in the source tree
 # (FV_TRIXIE_BUILD_DIR), so ccache and incremental builds work across runs.
@@ -21,13 +23,15 @@ mirror=${FV_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 setup_only=0
 tests=1
 test_regex=
+targets=
 while (($#)); do
   case "$1" in
     --setup-only) setup_only=1; shift ;;
     --no-tests) tests=0; shift ;;
     --tests) test_regex=$2; shift 2 ;;
+    --targets) targets=$2; shift 2 ;;
     --root) root=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-libtorch2: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,7 +103,7 @@ chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG
   set -euo pipefail
   cd /src
   cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build $build -j $(nproc) -- -k 0
+  cmake --build $build -j $(nproc) ${targets:+--target $targets} -- -k 0
 "
 echo "check-libtorch2: built in $((SECONDS - start)) s"
 ((tests)) || exit 0

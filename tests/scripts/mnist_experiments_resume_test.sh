@@ -72,4 +72,12 @@ scripts/mnist-experiments.sh "${args[@]}" --experiments full,2d > "$tmp/run4.log
 grep -q "full softmax seed 1: finished (kept)" "$tmp/run4.log" || fail "the recorded softmax run was not kept"
 [[ ! -d $out/full/softmax ]] || fail "the recorded softmax run was trained again"
 (($(wc -l < "$out/results.csv") == 5)) || fail "the fourth run changed results.csv"
-echo "PASS: finished runs kept (also with only their CSV row left), the interrupted run resumed, one CSV row per run"
+# 5. --losses-2d sets the 2-D experiment's losses apart from --losses: only the 2-D softmax is trained on (from its
+# 4-step checkpoint to 5 steps).
+scripts/mnist-experiments.sh "${args[@]}" --steps-2d 5 --losses-2d softmax --experiments full,2d > "$tmp/run5.log" 2>&1 ||
+  { cat "$tmp/run5.log"; fail "the fifth run failed"; }
+grep -q "2d softmax seed 1: resuming from its checkpoint" "$tmp/run5.log" || fail "the 2-D softmax of 5 steps was not run"
+! grep -q "2d lsoftmax-m2" "$tmp/run5.log" || fail "--losses-2d softmax still ran lsoftmax-m2 in 2-D"
+(($(grep -c "full .* seed 1: finished (kept)" "$tmp/run5.log") == 2)) || fail "the full runs were not kept"
+(($(wc -l < "$out/results.csv") == 6)) || fail "results.csv should hold 5 rows"
+echo "PASS: finished runs kept (also with only their CSV row left), the interrupted run resumed, one CSV row per run, --losses-2d"
