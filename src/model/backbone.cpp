@@ -117,7 +117,7 @@ void Backbone::pretty_print(std::ostream& stream) const {
 
 std::string Backbone::emit(GraphBuilder& /*graph*/, const std::string& /*input*/) const {
   throw ConfigError(fmt::format("model.backbone {}: this network cannot be exported as an operator graph yet "
-                                "(exportable: iresnet18, iresnet50, iresnet100, mobilefacenet, onnx)",
+                                "(exportable: mnist, cifar, sphereface20, iresnet18, iresnet50, iresnet100, mobilefacenet, onnx)",
                                 backbone_kind_name(options_.kind())));
 }
 

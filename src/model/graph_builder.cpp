@@ -104,6 +104,16 @@ std::string GraphBuilder::module(const torch::nn::Module& m, const std::string& 
   if (const auto* b1 = m.as<torch::nn::BatchNorm1d>()) return batch_norm(*b1, x, name);
   if (const auto* p = m.as<torch::nn::PReLU>()) return prelu(*p, x, name, spatial);
   if (const auto* l = m.as<torch::nn::Linear>()) return linear(*l, x, name);
+  if (const auto* pool = m.as<torch::nn::MaxPool2d>()) {
+    const auto& o = pool->options;
+    const auto pad = pair(o.padding());
+    return node("MaxPool", {x},
+                {{"kernel_shape", pair(o.kernel_size())},
+                 {"strides", pair(o.stride())},
+                 {"pads", {pad[0], pad[1], pad[0], pad[1]}},
+                 {"dilations", pair(o.dilation())},
+                 {"ceil_mode", o.ceil_mode() ? 1 : 0}});
+  }
   if (m.as<torch::nn::Dropout>() != nullptr) return x;
   throw ConfigError(fmt::format("{}: a {} cannot be exported as an operator graph", name, m.name()));
 }

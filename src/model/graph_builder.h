@@ -33,7 +33,7 @@ class GraphBuilder {
   // `spatial`: x is [N, C, H, W] (the slope becomes [C, 1, 1] for ONNX's broadcasting), else [N, C].
   std::string prelu(const torch::nn::PReLUImpl& prelu, const std::string& x, const std::string& name, bool spatial);
   std::string linear(const torch::nn::LinearImpl& linear, const std::string& x, const std::string& name);
-  // One of the modules above (or Dropout, the identity in eval mode), by its type. Throws ConfigError naming a
+  // One of the modules above, MaxPool2d, or Dropout (the identity in eval mode), by its type. Throws ConfigError naming a
   // module of another type.
   std::string module(const torch::nn::Module& m, const std::string& x, const std::string& name, bool spatial);
   // A Sequential of the modules above (and Dropout, the identity in eval mode), child by child; `spatial` as for

@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "model/backbone_impls.h"
+#include "model/graph_builder.h"
 
 namespace fv::detail {
 namespace {
@@ -57,6 +58,11 @@ class PaperCnn final : public Backbone {
     return fc_->forward(dropout_->forward(x));
   }
 
+  std::string emit(GraphBuilder& g, const std::string& input) const override {
+    // dropout: the identity in eval mode.
+    return g.linear(*fc_, g.flatten(g.sequential(*features_, input, "features", /*spatial=*/true)), "fc");
+  }
+
  private:
   void add_conv(int64_t in, int64_t out) {
     features_->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)));
@@ -83,6 +89,11 @@ class SphereResidualImpl : public nn::Module {
     }
   }
   torch::Tensor forward(const torch::Tensor& x) { return x + prelu2->forward(conv2->forward(prelu1->forward(conv1->forward(x)))); }
+  std::string emit(GraphBuilder& g, const std::string& x, const std::string& name) const {
+    std::string y = g.prelu(*prelu1, g.conv(*conv1, x, name + ".conv1"), name + ".prelu1", true);
+    y = g.prelu(*prelu2, g.conv(*conv2, y, name + ".conv2"), name + ".prelu2", true);
+    return g.add(x, y);
+  }
 
   nn::Conv2d conv1{nullptr}, conv2{nullptr};
   nn::PReLU prelu1{nullptr}, prelu2{nullptr};
@@ -117,6 +128,16 @@ class SphereFace20 final : public Backbone {
   torch::Tensor forward(torch::Tensor x) override {
     check_input(x);
     return fc_->forward(dropout_->forward(body_->forward(x).flatten(1)));
+  }
+
+  std::string emit(GraphBuilder& g, const std::string& input) const override {
+    std::string x = input;
+    for (const auto& child : body_->named_children()) {
+      const std::string name = "body." + child.key();
+      if (const auto* unit = child.value()->as<SphereResidual>()) x = unit->emit(g, x, name);
+      else x = g.module(*child.value(), x, name, /*spatial=*/true);
+    }
+    return g.linear(*fc_, g.flatten(x), "fc5");  // dropout: the identity in eval mode
   }
 
  private:

@@ -71,11 +71,16 @@ class OnnxExportNetwork : public ::testing::TestWithParam<BackboneKind> {};
 TEST_P(OnnxExportNetwork, CheckedRunsInOpenCvAndOnnxruntimeAndRoundTripsBitForBit) {
   testing::TempDir dir;
   const BackboneKind kind = GetParam();
-  const auto net = write_model(kind, PreprocessOptions::insightface(), dir / "m.fvm");
+  const auto o = resolve(BackboneOptions(kind));
+  const int64_t c = o.in_channels(), h = o.input_height(), w = o.input_width();
+  const bool insightface_size = c == 3 && h == 112 && w == 112;
+  const auto p = insightface_size ? PreprocessOptions::insightface()
+                                  : PreprocessOptions::uniform(static_cast<int>(w), static_cast<int>(h), static_cast<int>(c), 127.5f, 127.5f);
+  const auto net = write_model(kind, p, dir / "m.fvm");
   const auto r = export_cli(dir / "m.fvm", dir / "m.onnx");
   ASSERT_EQ(r.code, 0) << r.output;
   torch::manual_seed(9);
-  const auto x = torch::rand({3, 3, 112, 112}) * 2 - 1;
+  const auto x = torch::rand({3, c, h, w}) * 2 - 1;
   torch::NoGradGuard no_grad;
   const auto expected = net->forward(x);
 
@@ -84,17 +89,17 @@ TEST_P(OnnxExportNetwork, CheckedRunsInOpenCvAndOnnxruntimeAndRoundTripsBitForBi
         "/usr/bin/python3 {} {}", (testing::source_dir() / "tests/data/export/check_onnx.py").string(),
         (dir / "m.onnx").string()));
     ASSERT_EQ(check.code, 0) << check.output;
-    EXPECT_NE(check.output.find(fmt::format("opset=11 inputs=data:Nonex3x112x112 outputs=fc1:Nonex{}",
+    EXPECT_NE(check.output.find(fmt::format("opset=11 inputs=data:Nonex{}x{}x{} outputs=fc1:Nonex{}", c, h, w,
                                             net->options().embedding_dim())),
               std::string::npos)
         << check.output;
     // onnxruntime (python3-onnxruntime, Debian 13); exit 3 when it is not installed.
     const std::string in = (dir / "x.f32").string(), out = (dir / "y.f32").string();
-    const auto c = x.contiguous();
-    write_file_atomic(in, std::string(static_cast<const char*>(c.data_ptr()), c.nbytes()));
+    const auto xc = x.contiguous();
+    write_file_atomic(in, std::string(static_cast<const char*>(xc.data_ptr()), xc.nbytes()));
     const auto ort = testing::run_command(fmt::format(
-        "/usr/bin/python3 {} {} --input {} --shape 3,3,112,112 --output {}",
-        (testing::source_dir() / "tests/data/export/check_onnx.py").string(), (dir / "m.onnx").string(), in, out));
+        "/usr/bin/python3 {} {} --input {} --shape 3,{},{},{} --output {}",
+        (testing::source_dir() / "tests/data/export/check_onnx.py").string(), (dir / "m.onnx").string(), in, c, h, w, out));
     if (ort.code == 3) {
       ::testing::Test::RecordProperty("onnxruntime", "not installed");
     } else {
@@ -112,9 +117,9 @@ TEST_P(OnnxExportNetwork, CheckedRunsInOpenCvAndOnnxruntimeAndRoundTripsBitForBi
 
   // Export -> import: the same weights and the same forward pass, bit for bit (the graph's operators call the
   // LibTorch functions the modules call).
-  OnnxImportConfig c;
-  c.model = (dir / "m.onnx").string();
-  const OnnxImport back = load_onnx_model(c);
+  OnnxImportConfig config;
+  config.model = (dir / "m.onnx").string();
+  const OnnxImport back = load_onnx_model(config);
   EXPECT_EQ(back.meta.preprocess.mean[0], 127.5f);
   EXPECT_TRUE(torch::equal(back.backbone->forward(x), expected));
   std::map<std::string, torch::Tensor> ours;
@@ -137,7 +142,8 @@ TEST_P(OnnxExportNetwork, CheckedRunsInOpenCvAndOnnxruntimeAndRoundTripsBitForBi
 }
 
 INSTANTIATE_TEST_SUITE_P(Networks, OnnxExportNetwork,
-                         ::testing::Values(BackboneKind::kIResNet18, BackboneKind::kMobileFaceNet),
+                         ::testing::Values(BackboneKind::kIResNet18, BackboneKind::kMobileFaceNet,
+                                           BackboneKind::kSphereFace20, BackboneKind::kMnistNet, BackboneKind::kCifarNet),
                          [](const auto& info) { return backbone_kind_name(info.param); });
 
 TEST(OnnxExport, OtherPreprocessingGoesIntoTheGraphAsSubAndMul) {
@@ -168,10 +174,10 @@ TEST(OnnxExport, OtherPreprocessingGoesIntoTheGraphAsSubAndMul) {
 
 TEST(OnnxExport, RefusesWhatItCannotWriteAndWritesNothing) {
   testing::TempDir dir;
-  write_model(BackboneKind::kMnistNet, PreprocessOptions::uniform(28, 28, 1, 33.3f, 78.6f), dir / "mnist.fvm");
-  auto r = export_cli(dir / "mnist.fvm", dir / "m.onnx");
+  write_model(BackboneKind::kDlibResNet, PreprocessOptions::dlib_resnet(), dir / "dlib.fvm");
+  auto r = export_cli(dir / "dlib.fvm", dir / "m.onnx");
   EXPECT_EQ(r.code, kExitConfig) << r.output;
-  EXPECT_NE(r.output.find("model.backbone mnist: this network cannot be exported"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("model.backbone dlib_resnet: this network cannot be exported"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "m.onnx"));
   write_model(BackboneKind::kIResNet18, PreprocessOptions::insightface(), dir / "r.fvm");
   r = export_cli(dir / "r.fvm", dir / "m.onnx", "--export.opset 9");
