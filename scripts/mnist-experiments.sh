@@ -6,7 +6,8 @@
 # continues from its checkpoint (fv-train --resume true).
 #
 #   scripts/mnist-experiments.sh [--paper] [--val] [--steps N] [--steps-2d N] [--batch N] [--seeds 1,2,3]
-#                                [--losses NAME,...] [--losses-2d NAME,...] [--experiments full,2d]
+#                                [--losses NAME,...] [--losses-2d NAME,...] [--experiments full,2d,finetune]
+#                                [--steps-finetune N] [--lr-finetune F] [--losses-finetune NAME,...]
 #                                [--test-limit N] [--threads N]
 #                                [--checkpoint-every N] [--lambda-speed F] [--lr F] [--out DIR] [--docs DIR]
 #
@@ -14,6 +15,12 @@
 # smsoftmax-m<M> (e.g. smsoftmax-m4: SM-Softmax with margin 4 in logit units). --losses-2d: the 2-D experiment's
 # (default the slides' four: softmax,lsoftmax-m2,lsoftmax-m3,lsoftmax-m4, which keeps the whole table inside
 # 3 hours on the 2-core CI VM; "all" adds ~0.6 h); --losses alone sets both.
+#
+# --experiments finetune (not in the default): the SM-Softmax paper's two-stage recipe. For each seed, the full
+# experiment's softmax run of that seed (trained first when it is missing) is fine-tuned for --steps-finetune steps
+# (default 750) at --lr-finetune (default 0.005: the paper's 0.01 for batches of 128 scaled to 64; /10 at 2/3 and
+# 5/6) with each loss of --losses-finetune (default softmax,smsoftmax-m1): softmax is the control, the same extra
+# training without the margin, so the paired difference is the margin's alone (fv-train --init_from).
 #
 # Outputs under --out (default out/mnist): <experiment>/<loss>/seed<k>/ (fv-train's run folder and fv-train.log),
 # results.csv (one row per finished run: experiment,loss,m,seed,steps,batch,test_error,seconds), results.md (the
@@ -57,6 +64,9 @@ losses_wanted=all
 losses_2d_wanted=softmax,lsoftmax-m2,lsoftmax-m3,lsoftmax-m4
 losses_2d_given=0
 experiments=full,2d
+steps_finetune=750
+lr_finetune=0.005
+losses_finetune_wanted=softmax,smsoftmax-m1
 test_limit=0
 threads=0
 checkpoint_every=100
@@ -75,6 +85,9 @@ while (($#)); do
     --losses) losses_wanted=$2; shift ;;
     --losses-2d) losses_2d_wanted=$2; losses_2d_given=1; shift ;;
     --experiments) experiments=$2; shift ;;
+    --steps-finetune) steps_finetune=$2; shift ;;
+    --lr-finetune) lr_finetune=$2; shift ;;
+    --losses-finetune) losses_finetune_wanted=$2; shift ;;
     --test-limit) test_limit=$2; shift ;;
     --threads) threads=$2; shift ;;
     --checkpoint-every) checkpoint_every=$2; shift ;;
@@ -87,10 +100,14 @@ while (($#)); do
   esac
   shift
 done
-for n in "$steps" "$steps_2d" "$batch" "$test_limit" "$threads" "$checkpoint_every"; do
+for n in "$steps" "$steps_2d" "$steps_finetune" "$batch" "$test_limit" "$threads" "$checkpoint_every"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "mnist-experiments: '$n' is not a non-negative integer" >&2; exit 2; }
 done
-((steps >= 2 && steps_2d >= 2 && batch >= 1)) || { echo "mnist-experiments: --steps and --steps-2d must be >= 2, --batch >= 1" >&2; exit 2; }
+((steps >= 2 && steps_2d >= 2 && steps_finetune >= 2 && batch >= 1)) ||
+  { echo "mnist-experiments: --steps, --steps-2d and --steps-finetune must be >= 2, --batch >= 1" >&2; exit 2; }
+for f in "$lr" "$lr_finetune"; do
+  [[ $f =~ ^[0-9]*\.?[0-9]+([eE]-?[0-9]+)?$ ]] || { echo "mnist-experiments: '$f' is not a learning rate" >&2; exit 2; }
+done
 [[ $seeds =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "mnist-experiments: --seeds must be a comma-separated list of integers, got '$seeds'" >&2; exit 2; }
 [[ -n $out ]] || { if ((val)); then out=out/mnist-val; else out=out/mnist; fi; }
 
@@ -127,12 +144,22 @@ select_losses() {
 [[ $losses_wanted != all && $losses_2d_given == 0 ]] && losses_2d_wanted=$losses_wanted
 select_losses "$losses_wanted"; losses_full=("${selected[@]}")
 select_losses "$losses_2d_wanted"; losses_2d=("${selected[@]}")
+select_losses "$losses_finetune_wanted"; losses_finetune=("${selected[@]}")
 # losses_of EXPERIMENT: that experiment's list into `losses`.
-losses_of() { if [[ $1 == 2d ]]; then losses=("${losses_2d[@]}"); else losses=("${losses_full[@]}"); fi; }
+losses_of() {
+  case $1 in
+    2d) losses=("${losses_2d[@]}") ;;
+    finetune) losses=("${losses_finetune[@]}") ;;
+    *) losses=("${losses_full[@]}") ;;
+  esac
+}
 IFS=, read -ra exps <<<"$experiments"
 for e in "${exps[@]}"; do
-  [[ $e == full || $e == 2d ]] || { echo "mnist-experiments: unknown experiment '$e' (full, 2d)" >&2; exit 2; }
+  [[ $e == full || $e == 2d || $e == finetune ]] ||
+    { echo "mnist-experiments: unknown experiment '$e' (full, 2d, finetune)" >&2; exit 2; }
 done
+((paper)) && [[ " ${exps[*]} " == *" finetune "* ]] &&
+  { echo "mnist-experiments: --experiments finetune is a CPU-schedule experiment; not with --paper" >&2; exit 2; }
 IFS=, read -ra seed_list <<<"$seeds"
 
 build=${FV_BUILD_DIR:-build}
@@ -158,12 +185,12 @@ if ((paper)); then  # the steps and batch of configs/mnist.ini, for the table an
   batch=$(sed -n 's/^batch_size = //p' <<<"$resolved")
   steps_2d=$steps
 fi
-schedule_args() {  # $1 = steps
-  local s=$1
+schedule_args() {  # $1 = steps, $2 = lr
+  local s=$1 rate=$2
   if ((paper)); then return; fi
   local warmup=$((s / 10 < 50 ? s / 10 : 50)) log_every=$((s / 75 > 1 ? s / 75 : 1))
   ((warmup >= 1)) || warmup=1
-  echo "--train.steps $s --train.batch_size $batch --train.lr $lr --train.lr_milestones $((s * 2 / 3)),$((s * 5 / 6))" \
+  echo "--train.steps $s --train.batch_size $batch --train.lr $rate --train.lr_milestones $((s * 2 / 3)),$((s * 5 / 6))" \
        "--train.lambda_gamma $(python3 -c "print(2.5e-5 * 18000 / $s * $lambda_speed)") --train.log_every $log_every" \
        "--train.warmup_steps $warmup --train.warmup_start 0.1 --train.clip_grad_norm 10" \
        "--checkpoint.every_steps $checkpoint_every"
@@ -178,6 +205,8 @@ machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | s
   echo "Network: the papers' MNIST CNN (configs/mnist.ini)."
   if ((paper)); then echo "Schedule: the paper's (configs/mnist.ini): $steps steps of $batch."; else
     echo "Schedule: full $steps steps of $batch, 2-D $steps_2d steps of $batch; lr $lr (linear warm-up from 0.1 x lr over min(50, steps/10) steps, gradient norm clipped at 10) /10 at 2/3 and 5/6 of the run; lambda annealing compressed to the run (gamma = 2.5e-5 x 18000 / steps)."; fi
+  if [[ " ${exps[*]} " == *" finetune "* ]]; then
+    echo "Fine-tuning (the SM-Softmax paper's recipe): each seed's full softmax run, then $steps_finetune steps of $batch at lr $lr_finetune (/10 at 2/3 and 5/6) with each loss; softmax fine-tuned the same way is the control."; fi
   echo "Seeds: $seeds (for one seed every loss has the same initial weights and data order)."
   echo "Machine: $machine; fv-train --threads $threads (0 = all). Seconds are wall time of training plus the test evaluation, and grow when the machine is shared."
   echo "Command: \`$command_line\`"
@@ -206,29 +235,44 @@ publish() {
 }
 
 failures=0
-run_one() {  # experiment, loss entry, seed
-  local exp=$1 entry=$2 seed=$3
+# run_one EXPERIMENT ENTRY SEED [NEED_FOLDER]: trains one run unless it is finished, and records its CSV row. A run
+# whose row is recorded is kept even when its folder is gone, unless NEED_FOLDER (the first stage of a fine-tuning
+# needs its checkpoint): then it is trained again and its row is not repeated.
+run_one() {
+  local exp=$1 entry=$2 seed=$3 need_folder=${4:-0} name loss m args
   IFS='|' read -r name loss m args <<<"$entry"
-  local s=$steps extra=()
-  [[ $exp == 2d ]] && { s=$steps_2d; extra=(--model.embedding_dim 2 --train.test_features "$out/$exp/$name/seed$seed/test-features.csv"); }
+  local s=$steps rate=$lr extra=()
   local run=$out/$exp/$name/seed$seed
-  local key="$exp,$loss,$m,$seed,$s,$batch,"
-  if grep -q "^$key" "$csv"; then  # recorded earlier, perhaps in a run folder since deleted: kept
+  case $exp in
+    2d) s=$steps_2d; extra=(--model.embedding_dim 2 --train.test_features "$run/test-features.csv") ;;
+    finetune) s=$steps_finetune; rate=$lr_finetune ;;
+  esac
+  local key="$exp,$loss,$m,$seed,$s,$batch," recorded=0
+  grep -q "^$key" "$csv" && recorded=1
+  if ((recorded && !need_folder)); then  # recorded earlier, perhaps in a run folder since deleted: kept
     echo "== $exp $name seed $seed: finished (kept)"
     return 0
   fi
   local summary
   summary=$(summary_of "$run")
-  if [[ -n $summary && ${summary%% *} == "$s" ]]; then
+  if [[ -n $summary && ${summary%% *} == "$s" ]] && { ((!need_folder)) || [[ -f $run/checkpoint.fvc ]]; }; then
     echo "== $exp $name seed $seed: finished (kept)"
   else
+    local start=(--resume true)
     if [[ -f $run/checkpoint.fvc ]]; then echo "== $exp $name seed $seed: resuming from its checkpoint ($(date +%T))"
+    elif [[ $exp == finetune ]]; then
+      # The first stage: the full experiment's softmax run of this seed, trained now when it is missing.
+      local base=$out/full/${all_losses[0]%%|*}/seed$seed
+      run_one full "${all_losses[0]}" "$seed" 1
+      [[ -f $base/checkpoint.fvc ]] || { echo "mnist-experiments: $base has no checkpoint to fine-tune" >&2; exit 1; }
+      start=(--init_from "$base/checkpoint.fvc")
+      echo "== $exp $name seed $seed: new run from $base, $s steps of $batch at lr $rate ($(date +%T))"
     else echo "== $exp $name seed $seed: new run, $s steps of $batch ($(date +%T))"; fi
     mkdir -p "$run"
     local rc=0
     # shellcheck disable=SC2046,SC2086
-    "$train" --config configs/mnist.ini --output "$run" --resume true --threads "$threads" --seed "$seed" \
-      --data.test_limit "$test_limit" "${data[@]}" "${extra[@]}" $args $(schedule_args "$s") \
+    "$train" --config configs/mnist.ini --output "$run" "${start[@]}" --threads "$threads" --seed "$seed" \
+      --data.test_limit "$test_limit" "${data[@]}" "${extra[@]}" $args $(schedule_args "$s" "$rate") \
       >> "$run/fv-train.log" 2>&1 || rc=$?
     if ((rc == 130)); then echo "mnist-experiments: $run was interrupted; rerun the same command to continue it" >&2; exit 130; fi
     if ((rc != 0)); then
@@ -238,11 +282,13 @@ run_one() {  # experiment, loss entry, seed
       [[ -f $out/failed.csv ]] || echo "experiment,loss,m,seed,steps,batch,exit,reason" > "$out/failed.csv"
       echo "$key$rc,$reason" >> "$out/failed.csv"
       failures=$((failures + 1))
+      ((need_folder)) && { echo "mnist-experiments: cannot fine-tune without $run" >&2; exit 1; }
       return 0
     fi
     summary=$(summary_of "$run")
     [[ -n $summary && ${summary%% *} == "$s" ]] || { echo "mnist-experiments: $run has no summary of step $s" >&2; exit 1; }
   fi
+  ((recorded)) && return 0
   read -r _ test_error seconds <<<"$summary"
   echo "$key$test_error,$seconds" >> "$csv"
   echo "   test error $(python3 -c "print(f'{100 * $test_error:.2f}%')"), $(printf '%.0f' "$seconds") s"
@@ -325,4 +371,4 @@ echo
 cat "$out/results.md"
 if ((failures)); then echo "mnist-experiments: $failures run(s) failed, see $out/failed.csv" >&2; exit 4; fi
 }
-main "$@"
+main "$@"; exit $?  # on one line: bash has read it whole before main runs, so the file may change meanwhile

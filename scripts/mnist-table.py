@@ -3,7 +3,7 @@
 
     scripts/mnist-table.py docs/mnist/results.csv [--header FILE.md] > docs/mnist/results.md
 
-CSV header: experiment,loss,m,seed,steps,batch,test_error,seconds (experiment = full or 2d; test_error a fraction;
+CSV header: experiment,loss,m,seed,steps,batch,test_error,seconds (experiment = full, 2d or finetune; test_error a fraction;
 seconds = the run's train_seconds from its summary.json: training plus the final test evaluation).
 One table per (experiment, steps, batch): per loss the seeds, the test error (full) or accuracy (2d) as mean and
 sample standard deviation over the seeds, the difference to softmax on the same seeds (same initial weights and
@@ -115,8 +115,11 @@ def main():
     groups = defaultdict(list)
     for r in rows:
         groups[(r["experiment"], r["steps"], r["batch"])].append(r)
-    names = {"full": "Full experiment (FC 256 features)", "2d": "2-D feature experiment (FC 2)"}
-    for (experiment, steps, batch) in sorted(groups, key=lambda g: (g[0] != "full", g[1], g[2])):
+    names = {"full": "Full experiment (FC 256 features)", "2d": "2-D feature experiment (FC 2)",
+             "finetune": "Two-stage (the SM-Softmax paper's recipe): each seed's full softmax run fine-tuned with each "
+                         "loss (softmax = the same extra training without a margin)"}
+    order = {"full": 0, "2d": 1, "finetune": 2}
+    for (experiment, steps, batch) in sorted(groups, key=lambda g: (order.get(g[0], 3), g[0], g[1], g[2])):
         g = groups[(experiment, steps, batch)]
         total = sum(r["seconds"] for r in g)
         lines.append(f"### {names.get(experiment, experiment)}: {steps} steps of {batch}")

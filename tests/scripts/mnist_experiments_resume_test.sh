@@ -80,4 +80,25 @@ grep -q "2d softmax seed 1: resuming from its checkpoint" "$tmp/run5.log" || fai
 ! grep -q "2d lsoftmax-m2" "$tmp/run5.log" || fail "--losses-2d softmax still ran lsoftmax-m2 in 2-D"
 (($(grep -c "full .* seed 1: finished (kept)" "$tmp/run5.log") == 2)) || fail "the full runs were not kept"
 (($(wc -l < "$out/results.csv") == 6)) || fail "results.csv should hold 5 rows"
-echo "PASS: finished runs kept (also with only their CSV row left), the interrupted run resumed, one CSV row per run, --losses-2d"
+# 6. The two-stage recipe: the fine-tuning needs the full softmax run's checkpoint, whose folder step 4 deleted: the
+# first stage is trained again (its row not repeated), then softmax and SM-Softmax start from its weights.
+ft=(--experiments finetune --losses-finetune softmax,smsoftmax-m1 --steps-finetune 6 --lr-finetune 0.01)
+scripts/mnist-experiments.sh "${args[@]}" "${ft[@]}" > "$tmp/run6.log" 2>&1 || { cat "$tmp/run6.log"; fail "the sixth run failed"; }
+[[ -f $out/full/softmax/seed1/checkpoint.fvc ]] || fail "the first stage (full softmax) was not trained again"
+(($(grep -c "^full,softmax,0,1,60,16," "$out/results.csv") == 1)) || fail "the first stage's row was repeated"
+for name in softmax smsoftmax-m1; do
+  grep -q "finetune $name seed 1: new run from $out/full/softmax/seed1" "$tmp/run6.log" || fail "finetune $name was not started from the first stage"
+  grep -q "initialised model and head from $out/full/softmax/seed1/checkpoint.fvc" "$out/finetune/$name/seed1/fv-train.log" ||
+    fail "fv-train did not start finetune $name from the first stage's weights"
+  grep -q '"lr":0.01[,}]' "$out/finetune/$name/seed1/train.jsonl" || fail "finetune $name did not train at --lr-finetune"
+done
+for key in finetune,softmax,0,1,6,16, finetune,smsoftmax,1,1,6,16,; do
+  (($(grep -c "^$key" "$out/results.csv") == 1)) || fail "results.csv does not hold exactly one row $key..."
+done
+grep -q "^### Two-stage" "$out/results.md" || fail "results.md has no fine-tuning table"
+# 7. Rerun: the fine-tuned runs are kept, nothing is trained.
+scripts/mnist-experiments.sh "${args[@]}" "${ft[@]}" > "$tmp/run7.log" 2>&1 || fail "the seventh run failed"
+(($(grep -c "finetune .* seed 1: finished (kept)" "$tmp/run7.log") == 2)) || { cat "$tmp/run7.log"; fail "the seventh run did not keep both fine-tuned runs"; }
+! grep -q "new run\|resuming" "$tmp/run7.log" || fail "the seventh run trained again"
+(($(wc -l < "$out/results.csv") == 8)) || fail "results.csv should hold 7 rows"
+echo "PASS: finished runs kept (also with only their CSV row left), the interrupted run resumed, one CSV row per run, --losses-2d, the fine-tuning from the full softmax run"
