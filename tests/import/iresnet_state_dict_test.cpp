@@ -3,11 +3,6 @@
 // reproduce PyTorch's forward pass; mismatched and malformed files are refused with the offending names.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
