@@ -25,6 +25,7 @@ LABELS = {
     ("lsoftmax", 4): "L-Softmax m=4",
     ("asoftmax", 4): "A-Softmax m=4",
     ("smsoftmax", 1): "SM-Softmax m=1",
+    ("smsoftmax", 4): "SM-Softmax m=4",
     ("l2softmax", 0): "L2-softmax alpha=10",
 }
 # Liu et al. 2016 (L-Softmax) Table 2: softmax 0.40 %, L-Softmax 0.31 % (m=4); Liang et al. 2017 (SM-Softmax)
