@@ -13,8 +13,9 @@
 #
 # --losses: the full experiment's losses, names from the list below (default all), or for a margin sweep
 # smsoftmax-m<M> (e.g. smsoftmax-m4: SM-Softmax with margin 4 in logit units). --losses-2d: the 2-D experiment's
-# (default the slides' four: softmax,lsoftmax-m2,lsoftmax-m3,lsoftmax-m4, which keeps the whole table inside
-# 3 hours on the 2-core CI VM; "all" adds ~0.6 h); --losses alone sets both.
+# (default the slides' four: softmax,lsoftmax-m2,lsoftmax-m3,lsoftmax-m4, which keeps the whole table near 3 hours
+# on the 2-core CI VM: 2.5-3.2 h from idle run times, docs/mnist/README.md; "all" adds ~0.6 h); --losses alone
+# sets both.
 #
 # --experiments finetune (not in the default): the SM-Softmax paper's two-stage recipe. For each seed, the full
 # experiment's softmax run of that seed (trained first when it is missing) is fine-tuned for --steps-finetune steps
